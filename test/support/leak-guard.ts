@@ -1,0 +1,2 @@
+// Placeholder: replaced by the run-wide private key leak check.
+export {};
