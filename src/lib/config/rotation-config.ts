@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { ConfigurationError } from '../errors.js';
+import { checkEndpointUrl } from './url-policy.js';
+
+const pemText = z.string().min(1).max(32_768).refine((text) => text.includes('-----BEGIN CERTIFICATE-----'), {
+  message: 'must contain at least one PEM certificate (-----BEGIN CERTIFICATE-----)',
+});
+
+const cfsslProvider = z
+  .strictObject({
+    type: z.literal('cfssl'),
+    url: z.string().min(1),
+    profile: z.string().min(1).max(128).optional(),
+    label: z.string().min(1).max(128).optional(),
+    caCertificates: pemText.optional(),
+    allowInsecureHttp: z.boolean().optional(),
+    timeoutMs: z.number().int().min(1_000).max(120_000).optional(),
+  })
+  .superRefine((provider, context) => {
+    const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: problem });
+    else if (!/\/api\/v1\/cfssl\/sign$/.test(new URL(provider.url).pathname)) {
+      context.addIssue({ code: 'custom', path: ['url'], message: 'must be the CFSSL sign endpoint, ending in /api/v1/cfssl/sign' });
+    }
+  });
+
+/** Provider settings, discriminated by `type` so each provider validates its own fields. */
+const providerConfig = z.discriminatedUnion('type', [cfsslProvider]);
+
+const subjectConfig = z.strictObject({
+  commonName: z.string().min(1).max(64),
+  organization: z.string().min(1).max(64).optional(),
+  organizationalUnit: z.string().min(1).max(64).optional(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO 3166 country code in capitals, such as "DE"')
+    .optional(),
+  state: z.string().min(1).max(128).optional(),
+  locality: z.string().min(1).max(128).optional(),
+});
+
+const dnsName = z
+  .string()
+  .regex(
+    /^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/,
+    'must be a DNS name such as "svc.example.com"',
+  )
+  .max(253);
+const ipAddress = z.union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address' });
+const uri = z.string().refine(isAbsoluteUri, 'must be an absolute URI such as "spiffe://example.org/svc"');
+
+const subjectAltNamesConfig = z.strictObject({
+  dns: z.array(dnsName).max(100).optional(),
+  uri: z.array(uri).max(100).optional(),
+  ip: z.array(ipAddress).max(100).optional(),
+  email: z.array(z.email()).max(100).optional(),
+});
+
+const keyConfig = z.discriminatedUnion('algorithm', [
+  z.strictObject({
+    algorithm: z.literal('EC'),
+    curve: z.enum(['P-256', 'P-384'], { message: 'must be "P-256" or "P-384"' }),
+  }),
+  z.strictObject({
+    algorithm: z.literal('RSA'),
+    size: z.union([z.literal(2048), z.literal(3072), z.literal(4096)], { message: 'must be 2048, 3072 or 4096' }),
+  }),
+]);
+
+const handshakeConfig = z
+  .strictObject({
+    url: z.string().min(1),
+    caCertificates: pemText.optional(),
+    serverName: z.string().min(1).max(253).optional(),
+    expectStatus: z.number().int().min(100).max(599).optional(),
+    timeoutMs: z.number().int().min(1_000).max(60_000).optional(),
+  })
+  .superRefine((handshake, context) => {
+    const problem = checkEndpointUrl(handshake.url, false);
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: problem });
+  });
+
+const rotationConfigSchema = z.strictObject({
+  provider: providerConfig,
+  subject: subjectConfig,
+  subjectAltNames: subjectAltNamesConfig.optional(),
+  key: keyConfig.default({ algorithm: 'EC', curve: 'P-256' }),
+  handshake: handshakeConfig.optional(),
+  minValidityDays: z.number().positive().max(3650).default(1),
+  trustAnchors: pemText.optional(),
+  requireExtendedKeyUsage: z.boolean().default(false),
+});
+
+export type RotationConfig = z.output<typeof rotationConfigSchema>;
+export type ProviderConfig = RotationConfig['provider'];
+export type KeySpec = RotationConfig['key'];
+export type SubjectConfig = RotationConfig['subject'];
+export type SubjectAltNamesConfig = NonNullable<RotationConfig['subjectAltNames']>;
+export type HandshakeConfig = NonNullable<RotationConfig['handshake']>;
+
+/** Validates a secret's `rotation` block and applies defaults; every bad field is reported by path. */
+export function parseRotationConfig(raw: unknown): RotationConfig {
+  const result = rotationConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+
+  const issues = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`);
+  throw new ConfigurationError(
+    `invalid rotation configuration in the secret: ${issues.join('; ')}. Fix these fields in the secret's AWSCURRENT value and rotate again`,
+    issues,
+    { context: { field: issues.length === 1 ? formatPath(result.error.issues[0]?.path ?? []) : 'rotation' } },
+  );
+}
+
+/** Formats a schema path the way the secret's JSON reads, e.g. `rotation.subjectAltNames.ip[0]`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : `${text}.${String(segment)}`),
+    'rotation',
+  );
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
+  }
+
+  return issue.message;
+}
+
+function isAbsoluteUri(value: string): boolean {
+  try {
+    return new URL(value).protocol.length > 1;
+  } catch {
+    return false;
+  }
+}

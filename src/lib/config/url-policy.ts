@@ -1,0 +1,38 @@
+import { isIP } from 'node:net';
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  if (LOOPBACK_NAMES.has(hostname)) return true;
+
+  return isIP(hostname) === 4 && hostname.startsWith('127.');
+}
+
+/**
+ * Returns why `raw` is not an acceptable endpoint URL, or undefined when it is. Plain `http` is
+ * accepted only for a loopback host and only when the configuration opts in, because a CA request
+ * over cleartext exposes the CSR and the answer to anyone on the path.
+ */
+export function checkEndpointUrl(raw: string, allowInsecureHttp: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `${JSON.stringify(raw)} is not a valid URL`;
+  }
+  if (url.username !== '' || url.password !== '') {
+    return 'URL must not contain credentials: keep them out of the rotated secret';
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol !== 'http:') {
+    return `URL scheme ${url.protocol} is not supported: use https`;
+  }
+  if (!isLoopbackHost(url.hostname)) {
+    return `plain http is not allowed for host ${url.hostname}: use https`;
+  }
+  if (!allowInsecureHttp) {
+    return 'plain http to a loopback host requires "allowInsecureHttp": true';
+  }
+
+  return undefined;
+}

@@ -1,0 +1,55 @@
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { readPrivateKey } from '../certificates/keys.js';
+import { parseCertificates } from '../certificates/pem.js';
+import { validateIssuedCertificate, type ValidatedCertificate } from '../certificates/validate.js';
+import { parseRotationConfig, type RotationConfig } from '../config/rotation-config.js';
+import { SecretStateError, SecretValueError } from '../errors.js';
+import { parseCredentialDocument, type CredentialDocument } from '../secret-value.js';
+import { VersionStage } from '../stages.js';
+import type { StepContext } from './step-context.js';
+
+export interface PendingCredentials {
+  document: CredentialDocument;
+  config: RotationConfig;
+  privateKey: KeyObject;
+  privateKeyPem: string;
+  validated: ValidatedCertificate;
+}
+
+/** Reads the token's AWSPENDING value and validates its certificate again, as stored. */
+export async function loadPendingCredentials(context: StepContext): Promise<PendingCredentials> {
+  const { event, secretArn, dependencies } = context;
+  const where = `AWSPENDING version ${event.ClientRequestToken} of ${secretArn}`;
+  const stored = await dependencies.secrets.read(secretArn, { versionId: event.ClientRequestToken, stage: VersionStage.pending });
+  if (stored === undefined) {
+    throw new SecretStateError(`${where} holds no value: createSecret has not stored a certificate for this rotation`, {
+      context: { secretArn, versionId: event.ClientRequestToken },
+    });
+  }
+
+  const document = parseCredentialDocument(stored, where);
+  const config = parseRotationConfig(document.rotation);
+  if (typeof document.certificate !== 'string' || typeof document.privateKey !== 'string') {
+    throw new SecretValueError(
+      `${where} holds no certificate and privateKey; a secret that holds only a rotation block gets its first certificate from a full rotation (RotateSecret with RotateImmediately=true)`,
+      { context: { secretArn, versionId: event.ClientRequestToken } },
+    );
+  }
+
+  const privateKey = readPrivateKey(document.privateKey, `${where} field privateKey`);
+  const certificates: X509Certificate[] = [
+    ...parseCertificates(document.certificate, `${where} field certificate`),
+    ...(document.certificateChain?.trim() ? parseCertificates(document.certificateChain, `${where} field certificateChain`) : []),
+  ];
+  const validated = validateIssuedCertificate(certificates, privateKey, validationPolicy(config), dependencies.now(), where);
+
+  return { document, config, privateKey, privateKeyPem: document.privateKey, validated };
+}
+
+export function validationPolicy(config: RotationConfig) {
+  return {
+    minValidityDays: config.minValidityDays,
+    requireExtendedKeyUsage: config.requireExtendedKeyUsage,
+    trustAnchors: config.trustAnchors === undefined ? undefined : parseCertificates(config.trustAnchors, 'rotation.trustAnchors'),
+  };
+}

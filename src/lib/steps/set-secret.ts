@@ -1,0 +1,32 @@
+import { parseRotationConfig } from '../config/rotation-config.js';
+import { parseCredentialDocument } from '../secret-value.js';
+import { VersionStage } from '../stages.js';
+import { SecretStateError } from '../errors.js';
+import type { StepContext } from './step-context.js';
+
+/**
+ * setSecret: register the pending certificate with the partner when the provider needs that.
+ * Providers without a registration step (CFSSL among them) make this a logged no-op.
+ */
+export async function setSecret(context: StepContext): Promise<void> {
+  const { event, secretArn, dependencies, logger } = context;
+  const where = `AWSPENDING version ${event.ClientRequestToken} of ${secretArn}`;
+  const pending = await dependencies.secrets.read(secretArn, { versionId: event.ClientRequestToken, stage: VersionStage.pending });
+  if (pending === undefined) {
+    throw new SecretStateError(`${where} holds no value: createSecret has not stored a certificate for this rotation`, {
+      context: { secretArn, versionId: event.ClientRequestToken },
+    });
+  }
+  const document = parseCredentialDocument(pending, where);
+  const config = parseRotationConfig(document.rotation);
+  const provider = dependencies.createProvider(config.provider);
+
+  if (provider.register === undefined) {
+    logger.info(`provider '${provider.type}' needs no registration of the new certificate; setSecret has nothing to do`);
+
+    return;
+  }
+
+  await provider.register({ certificatePem: document.certificate ?? '', chainPem: document.certificateChain ?? '', config });
+  logger.info(`registered the pending certificate with provider '${provider.type}'`);
+}
