@@ -1,2 +1,47 @@
-// Placeholder: replaced by the run-wide private key leak check.
-export {};
+import { afterAll } from 'vitest';
+import { findPrivateKeyMaterial } from './key-material.js';
+
+/*
+ * Captures everything a test file writes (Powertools Logger writes to process.stdout, test code to
+ * console) and fails the file when any of it contains private key material. Loaded for every test
+ * file through vitest's setupFiles.
+ */
+const captured: string[] = [];
+
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+
+    return write(chunk, ...rest);
+  }) as typeof stream.write;
+}
+
+for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+  const original = console[method].bind(console);
+  console[method] = (...args: unknown[]) => {
+    captured.push(args.map((arg) => (typeof arg === 'string' ? arg : safeStringify(arg))).join(' '));
+    original(...args);
+  };
+}
+
+/** Returns the output captured so far in this test file, for tests that assert on log lines. */
+export function capturedOutput(): string {
+  return captured.join('');
+}
+
+afterAll(() => {
+  const found = findPrivateKeyMaterial(captured.join('\n'));
+  if (found !== undefined) {
+    throw new Error(`leak guard: output captured during this test file contains private key material (${found})`);
+  }
+});
+
+function safeStringify(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}\n${value.stack ?? ''}`;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
