@@ -63,8 +63,11 @@ export async function testHandshake(
 
 function explainFailure(error: unknown): string {
   if (!(error instanceof HttpRequestError)) return (error as Error).message;
-  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ECONNRESET' || code === 'EPIPE') {
+  const cause = error.cause as NodeJS.ErrnoException | undefined;
+  if (cause?.message.includes('before secure TLS connection was established')) {
+    return `${error.message}; the server closed the connection during the TLS handshake, so it does not accept this client certificate or its chain (TLS 1.2 servers reject this way)`;
+  }
+  if (cause?.code === 'ECONNRESET' || cause?.code === 'EPIPE') {
     return `${error.message}; the connection was closed after the TLS handshake, which is how a TLS 1.3 server rejects a client certificate it does not trust`;
   }
 

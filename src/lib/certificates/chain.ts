@@ -1,6 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import { CertificateValidationError } from '../errors.js';
-import { describeCertificate } from './summary.js';
+import { describeCertificate, formatName } from './summary.js';
 
 export interface OrderedChain {
   leaf: X509Certificate;
@@ -51,8 +51,9 @@ export function orderChain(leaf: X509Certificate, others: readonly X509Certifica
   if (unlinked !== undefined) {
     throw new CertificateValidationError(
       'chain',
-      `${source}: certificate ${describeCertificate(unlinked)} does not chain to the leaf ${describeCertificate(leaf)}; ` +
-        'the provider returned a certificate that did not sign this chain: check the CA configuration',
+      `${source}: certificate ${describeCertificate(unlinked)} does not chain to the leaf ${describeCertificate(leaf)}: ` +
+        `the chain stops at ${describeCertificate(current)}, issued by "${formatName(current.issuer)}", which is not in the answer; ` +
+        'the CA signed with a different key than the chain it returned: check the CA configuration',
     );
   }
 

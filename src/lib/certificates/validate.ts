@@ -11,6 +11,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 // RFC 5280 4.2.1.12.
 const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
 const ANY_EXTENDED_KEY_USAGE_OID = '2.5.29.37.0';
+const KEY_PURPOSE_NAMES: Record<string, string> = {
+  '1.3.6.1.5.5.7.3.1': 'serverAuth',
+  [CLIENT_AUTH_OID]: 'clientAuth',
+  '1.3.6.1.5.5.7.3.3': 'codeSigning',
+  '1.3.6.1.5.5.7.3.4': 'emailProtection',
+  '1.3.6.1.5.5.7.3.8': 'timeStamping',
+  '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
+};
 
 export interface ValidationPolicy {
   minValidityDays: number;
@@ -146,7 +154,7 @@ function checkExtendedKeyUsage(leaf: X509Certificate, required: boolean, source:
   if (!usages.includes(CLIENT_AUTH_OID) && !usages.includes(ANY_EXTENDED_KEY_USAGE_OID)) {
     throw new CertificateValidationError(
       'extended-key-usage',
-      `${source}: certificate ${describeCertificate(leaf)} lacks id-kp-clientAuth in extendedKeyUsage (has ${usages.join(', ')}); ` +
+      `${source}: certificate ${describeCertificate(leaf)} lacks id-kp-clientAuth in extendedKeyUsage (has ${usages.map((oid) => KEY_PURPOSE_NAMES[oid] ?? oid).join(', ')}); ` +
         'a partner will reject it for mTLS: use a CA profile that issues client certificates',
     );
   }
