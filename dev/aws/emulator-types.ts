@@ -51,6 +51,8 @@ export interface FaultSpec {
   when: 'before' | 'after';
   /** How many matching requests fail, default 1. */
   times?: number;
+  /** How many matching requests pass before the first failure, default 0. */
+  skip?: number;
   /** 'reset' (default) destroys the socket, 'status500' returns the service's internal error. */
   kind?: 'reset' | 'status500';
 }

@@ -6,6 +6,8 @@ interface ArmedFault {
   operation: string;
   when: FaultSpec['when'];
   remaining: number;
+  /** Matching requests still to let through before the fault fires. */
+  skip: number;
   kind: FaultKind;
 }
 
@@ -19,7 +21,12 @@ export class FaultInjector {
       throw new RangeError(`Cannot inject fault on ${fault.operation}: times must be a positive integer, got ${times}.`);
     }
 
-    this.faults.push({ operation: fault.operation, when: fault.when, remaining: times, kind: fault.kind ?? 'reset' });
+    const skip = fault.skip ?? 0;
+    if (!Number.isInteger(skip) || skip < 0) {
+      throw new RangeError(`Cannot inject fault on ${fault.operation}: skip must be a whole number, got ${skip}.`);
+    }
+
+    this.faults.push({ operation: fault.operation, when: fault.when, remaining: times, skip, kind: fault.kind ?? 'reset' });
   }
 
   /** Consumes one firing of the first armed fault that matches, and returns its kind. */
@@ -27,6 +34,11 @@ export class FaultInjector {
     const index = this.faults.findIndex((fault) => fault.operation === operation && fault.when === when);
     const fault = this.faults[index];
     if (fault === undefined) {
+      return undefined;
+    }
+    if (fault.skip > 0) {
+      fault.skip -= 1;
+
       return undefined;
     }
 

@@ -7,7 +7,7 @@ import type { RotationDependencies } from './steps/step-context.js';
 
 /** Builds the production dependencies from the environment (`SNS_TOPIC_ARN` and the AWS SDK's variables). */
 export function createDefaultDependencies(environment: NodeJS.ProcessEnv = process.env): RotationDependencies {
-  const clients = createAwsClients();
+  const clients = createAwsClients(environment);
 
   return {
     secrets: new SecretVersions(clients.secretsManager),
