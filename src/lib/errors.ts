@@ -105,3 +105,6 @@ export class HttpRequestError extends RotationError {
     this.kind = kind;
   }
 }
+
+/** A provider credentials secret is missing, unreadable or of the wrong shape. Its value is never quoted. */
+export class CredentialsError extends RotationError {}

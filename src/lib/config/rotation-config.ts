@@ -1,31 +1,8 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../errors.js';
+import { providerConfigSchema } from '../providers/provider-config.js';
+import { pemCertificates } from './schema-parts.js';
 import { checkEndpointUrl } from './url-policy.js';
-
-const pemText = z.string().min(1).max(32_768).refine((text) => text.includes('-----BEGIN CERTIFICATE-----'), {
-  message: 'must contain at least one PEM certificate (-----BEGIN CERTIFICATE-----)',
-});
-
-const cfsslProvider = z
-  .strictObject({
-    type: z.literal('cfssl'),
-    url: z.string().min(1),
-    profile: z.string().min(1).max(128).optional(),
-    label: z.string().min(1).max(128).optional(),
-    caCertificates: pemText.optional(),
-    allowInsecureHttp: z.boolean().optional(),
-    timeoutMs: z.number().int().min(1_000).max(120_000).optional(),
-  })
-  .superRefine((provider, context) => {
-    const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
-    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: problem });
-    else if (!/\/api\/v1\/cfssl\/sign$/.test(new URL(provider.url).pathname)) {
-      context.addIssue({ code: 'custom', path: ['url'], message: 'must be the CFSSL sign endpoint, ending in /api/v1/cfssl/sign' });
-    }
-  });
-
-/** Provider settings, discriminated by `type` so each provider validates its own fields. */
-const providerConfig = z.discriminatedUnion('type', [cfsslProvider]);
 
 const subjectConfig = z.strictObject({
   commonName: z.string().min(1).max(64),
@@ -70,7 +47,7 @@ const keyConfig = z.discriminatedUnion('algorithm', [
 const handshakeConfig = z
   .strictObject({
     url: z.string().min(1),
-    caCertificates: pemText.optional(),
+    caCertificates: pemCertificates.optional(),
     serverName: z.string().min(1).max(253).optional(),
     expectStatus: z.number().int().min(100).max(599).optional(),
     timeoutMs: z.number().int().min(1_000).max(60_000).optional(),
@@ -81,18 +58,18 @@ const handshakeConfig = z
   });
 
 const rotationConfigSchema = z.strictObject({
-  provider: providerConfig,
+  provider: providerConfigSchema,
   subject: subjectConfig,
   subjectAltNames: subjectAltNamesConfig.optional(),
   key: keyConfig.default({ algorithm: 'EC', curve: 'P-256' }),
   handshake: handshakeConfig.optional(),
   minValidityDays: z.number().positive().max(3650).default(1),
-  trustAnchors: pemText.optional(),
+  trustAnchors: pemCertificates.optional(),
   requireExtendedKeyUsage: z.boolean().default(false),
 });
 
 export type RotationConfig = z.output<typeof rotationConfigSchema>;
-export type ProviderConfig = RotationConfig['provider'];
+export type { ProviderConfig } from '../providers/provider-config.js';
 export type KeySpec = RotationConfig['key'];
 export type SubjectConfig = RotationConfig['subject'];
 export type SubjectAltNamesConfig = NonNullable<RotationConfig['subjectAltNames']>;

@@ -1,12 +1,11 @@
 import type { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { parseCertificates } from '../certificates/pem.js';
-import type { ProviderConfig } from '../config/rotation-config.js';
+import type { CfsslProviderConfig } from './cfssl-config.js';
 import { HttpRequestError, ProviderError } from '../errors.js';
 import { sendHttpRequest } from '../net/http-request.js';
 import type { CertificateProvider, IssueRequest, IssueResult } from './provider.js';
 
-type CfsslConfig = Extract<ProviderConfig, { type: 'cfssl' }>;
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -26,7 +25,7 @@ const certificateResult = z.object({ certificate: z.string().min(1) });
 export class CfsslProvider implements CertificateProvider {
   readonly type = 'cfssl';
 
-  constructor(private readonly config: CfsslConfig) {}
+  constructor(private readonly config: CfsslProviderConfig) {}
 
   async issue(request: IssueRequest): Promise<IssueResult> {
     const source = `answer of provider 'cfssl' (${this.config.url})`;

@@ -1,11 +1,34 @@
 import type { X509Certificate } from 'node:crypto';
 import type { RotationConfig } from '../config/rotation-config.js';
+import type { RotationLogger } from '../logger.js';
+
+/** The certificate a secret holds now, for providers that authenticate renewals with it (EST, mTLS). */
+export interface CurrentCredentials {
+  certificatePem: string;
+  chainPem: string;
+  privateKeyPem: string;
+}
+
+/** What a provider may use beyond its configuration. */
+export interface ProviderContext {
+  /**
+   * Reads the JSON credentials secret named by `provider.credentialsSecretId` with GetSecretValue
+   * at the time of the request. Its values must never be logged or put in an error message.
+   */
+  loadCredentials(secretId: string): Promise<Record<string, unknown>>;
+  /** AWSCURRENT's certificate and key; undefined for a bootstrap secret or an unreadable key. */
+  current: CurrentCredentials | undefined;
+  /** Milliseconds left before the Lambda times out; providers bound their waits by it. */
+  remainingTimeMs(): number;
+  logger: RotationLogger;
+}
 
 export interface IssueRequest {
   csrPem: string;
   config: RotationConfig;
   /** The rotation's ClientRequestToken: providers with idempotency tokens derive theirs from it. */
   clientRequestToken: string;
+  context: ProviderContext;
 }
 
 export interface IssueResult {
@@ -15,18 +38,22 @@ export interface IssueResult {
   source: string;
 }
 
-export interface RegisterRequest {
+export interface RevokeRequest {
   certificatePem: string;
-  chainPem: string;
+  /** Canonical upper-case hex, as in CertificateSummary. */
+  serialNumber: string;
+  /** RFC 5280 CRLReason; rotation revokes only superseded certificates. */
+  reason: 'superseded';
   config: RotationConfig;
+  context: ProviderContext;
 }
 
 /**
- * A certificate authority API. `issue` turns a CSR into a certificate; `register` tells a partner
- * about a new certificate in setSecret where the provider needs that.
+ * A certificate authority API. `issue` turns a CSR into a certificate; `revoke`, where the CA
+ * supports it, revokes a certificate that rotation replaced.
  */
 export interface CertificateProvider {
   readonly type: string;
   issue(request: IssueRequest): Promise<IssueResult>;
-  register?(request: RegisterRequest): Promise<void>;
+  revoke?(request: RevokeRequest): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { AwsCallError, SecretValueError } from '../errors.js';
 import { parseCredentialDocument, serializeCredentialDocument } from '../secret-value.js';
 import { VersionStage } from '../stages.js';
 import { validationPolicy } from './pending-credentials.js';
+import { createProviderContext } from './provider-context.js';
 import type { StepContext } from './step-context.js';
 
 /**
@@ -42,7 +43,7 @@ export async function createSecret(context: StepContext): Promise<void> {
 
   const provider = dependencies.createProvider(config.provider);
   const issueStarted = Date.now();
-  const issued = await provider.issue({ csrPem, config, clientRequestToken: token });
+  const issued = await provider.issue({ csrPem, config, clientRequestToken: token, context: createProviderContext(context, document) });
   const validated = validateIssuedCertificate(issued.certificates, key.privateKey, validationPolicy(config), dependencies.now(), issued.source);
   for (const warning of validated.warnings) logger.warn(warning);
   logger.info('certificate issued and validated', {

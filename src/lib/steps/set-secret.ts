@@ -19,14 +19,7 @@ export async function setSecret(context: StepContext): Promise<void> {
   }
   const document = parseCredentialDocument(pending, where);
   const config = parseRotationConfig(document.rotation);
-  const provider = dependencies.createProvider(config.provider);
 
-  if (provider.register === undefined) {
-    logger.info(`provider '${provider.type}' needs no registration of the new certificate; setSecret has nothing to do`);
-
-    return;
-  }
-
-  await provider.register({ certificatePem: document.certificate ?? '', chainPem: document.certificateChain ?? '', config });
-  logger.info(`registered the pending certificate with provider '${provider.type}'`);
+  // NOTE: partner registration (rotation.registration) plugs in here; without it there is nothing to do.
+  logger.info(`provider '${config.provider.type}' needs no registration of the new certificate; setSecret has nothing to do`);
 }

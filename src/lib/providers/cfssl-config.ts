@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { pemCertificates } from '../config/schema-parts.js';
+import { checkEndpointUrl } from '../config/url-policy.js';
+
+/** `rotation.provider` for CloudFlare CFSSL's `sign` endpoint. */
+export const cfsslProviderSchema = z
+  .strictObject({
+    type: z.literal('cfssl'),
+    url: z.string().min(1),
+    profile: z.string().min(1).max(128).optional(),
+    label: z.string().min(1).max(128).optional(),
+    caCertificates: pemCertificates.optional(),
+    allowInsecureHttp: z.boolean().optional(),
+    timeoutMs: z.number().int().min(1_000).max(120_000).optional(),
+  })
+  .superRefine((provider, context) => {
+    const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
+    if (problem !== undefined) {
+      context.addIssue({ code: 'custom', path: ['url'], message: problem });
+    } else if (!/\/api\/v1\/cfssl\/sign$/.test(new URL(provider.url).pathname)) {
+      context.addIssue({ code: 'custom', path: ['url'], message: 'must be the CFSSL sign endpoint, ending in /api/v1/cfssl/sign' });
+    }
+  });
+
+export type CfsslProviderConfig = z.output<typeof cfsslProviderSchema>;
