@@ -11,7 +11,7 @@ export const cfsslProviderSchema = z
     label: z.string().min(1).max(128).optional(),
     caCertificates: pemCertificates.optional(),
     allowInsecureHttp: z.boolean().optional(),
-    timeoutMs: z.number().int().min(1_000).max(120_000).optional(),
+    timeoutMs: z.number().int().min(1_000).max(30_000).optional(),
   })
   .superRefine((provider, context) => {
     const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
