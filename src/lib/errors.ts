@@ -1,7 +1,7 @@
 /**
  * Error family of the rotation service. Every failure the service can name has its own class, so
- * callers branch on `instanceof` and never on message text. `retryable` tells Secrets Manager's
- * retry (and a human reading the failure notice) whether running the step again can help.
+ * callers branch on `instanceof` and never on message text. `retryable` states whether
+ * running the step again can help, for Secrets Manager's retry and for a person reading the notice.
  */
 
 export interface RotationErrorContext {
@@ -52,7 +52,7 @@ export class ConfigurationError extends RotationError {
 /** The new secret value would exceed Secrets Manager's size limit. */
 export class SecretTooLargeError extends RotationError {}
 
-/** The certificate provider failed, rejected the request, or returned an answer that cannot be used. */
+/** The certificate provider failed, rejected the request, or returned a response that cannot be used. */
 export class ProviderError extends RotationError {}
 
 /** Text that should hold certificates cannot be parsed as PEM, DER or PKCS#7. */
@@ -96,7 +96,7 @@ export function toRotationError(error: unknown): RotationError {
   return new RotationError(`unexpected failure: ${message}`, { cause: error, retryable: true });
 }
 
-/** An HTTP exchange failed below the application layer: connection, TLS, timeout or an oversized answer. */
+/** An HTTP exchange failed below the application layer: connection, TLS, timeout or an oversized response. */
 export class HttpRequestError extends RotationError {
   readonly kind: 'connection' | 'tls' | 'timeout' | 'too-large';
 

@@ -8,9 +8,9 @@ import type { CertificateProvider, IssueRequest, IssueResult } from './provider.
 
 
 const DEFAULT_TIMEOUT_MS = 15_000;
-const MAX_ANSWER_BYTES = 1024 * 1024;
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-// CFSSL's API envelope (cfssl doc/api/intro.txt): every endpoint answers with this shape.
+// CFSSL's API envelope (cfssl doc/api/intro.txt), which every endpoint returns.
 const cfsslEnvelope = z.object({
   success: z.boolean(),
   result: z.unknown().optional(),
@@ -28,7 +28,7 @@ export class CfsslProvider implements CertificateProvider {
   constructor(private readonly config: CfsslProviderConfig) {}
 
   async issue(request: IssueRequest): Promise<IssueResult> {
-    const source = `answer of provider 'cfssl' (${this.config.url})`;
+    const source = `response of provider 'cfssl' (${this.config.url})`;
     const selector = { profile: this.config.profile, label: this.config.label };
 
     const signed = await this.call('sign', this.config.url, { certificate_request: request.csrPem, ...selector });
@@ -54,7 +54,7 @@ export class CfsslProvider implements CertificateProvider {
         body: JSON.stringify(body),
         caCertificates: this.config.caCertificates,
         timeoutMs: this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        maxResponseBytes: MAX_ANSWER_BYTES,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
       });
       status = response.status;
       text = response.body.toString('utf8');
@@ -80,7 +80,7 @@ export class CfsslProvider implements CertificateProvider {
 
     const result = certificateResult.safeParse(envelope.result);
     if (!result.success) {
-      throw new ProviderError(`provider 'cfssl' ${operation} answer has no result.certificate`, { context: { ...context, status } });
+      throw new ProviderError(`provider 'cfssl' ${operation} response has no result.certificate: check that rotation.provider.url points at the CFSSL API`, { context: { ...context, status } });
     }
 
     return result.data;

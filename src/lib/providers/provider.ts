@@ -2,14 +2,14 @@ import type { X509Certificate } from 'node:crypto';
 import type { RotationConfig } from '../config/rotation-config.js';
 import type { RotationLogger } from '../logger.js';
 
-/** The certificate a secret holds now, for providers that authenticate renewals with it (EST, mTLS). */
+/** The certificate a secret contains now, for providers that authenticate renewals with it (EST, mTLS). */
 export interface CurrentCredentials {
   certificatePem: string;
   chainPem: string;
   privateKeyPem: string;
 }
 
-/** What a provider may use beyond its configuration. */
+/** Services and state a provider may use beyond its configuration. */
 export interface ProviderContext {
   /**
    * Reads the JSON credentials secret named by `provider.credentialsSecretId` with GetSecretValue
@@ -34,7 +34,7 @@ export interface IssueRequest {
 export interface IssueResult {
   /** Every certificate the provider returned (leaf and chain, in any order); validation orders them. */
   certificates: X509Certificate[];
-  /** Names the answer in error messages, e.g. "answer of provider 'cfssl'". */
+  /** Names the response in error messages, e.g. "response of provider 'cfssl'". */
   source: string;
 }
 

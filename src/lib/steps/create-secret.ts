@@ -64,7 +64,7 @@ export async function createSecret(context: StepContext): Promise<void> {
   try {
     await dependencies.secrets.putPending(secretArn, token, secretString, event.RotationToken);
   } catch (error) {
-    // A concurrent attempt for the same token stored its own value first; that value stands.
+    // A concurrent attempt for the same token stored its own value first, so that value is kept.
     if (error instanceof AwsCallError && (error.cause as Error | undefined)?.name === 'ResourceExistsException') {
       logger.warn('another invocation stored the AWSPENDING value for this token first; keeping its certificate');
 
