@@ -8,10 +8,22 @@ import { findPrivateKeyMaterial } from './key-material.js';
  */
 const captured: string[] = [];
 
+// The rotation function's JSON log lines are checked but not echoed, unless TEST_LOGS=1: a passing
+// run would otherwise print hundreds of them, including the ERROR lines of expected failures.
+const echoLogs = process.env.TEST_LOGS === '1';
+const POWERTOOLS_LINE = /^\{"level":"[A-Z]+","message":/;
+
 for (const stream of [process.stdout, process.stderr]) {
   const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+    captured.push(text);
+    if (!echoLogs && POWERTOOLS_LINE.test(text)) {
+      const callback = rest.find((argument): argument is () => void => typeof argument === 'function');
+      callback?.();
+
+      return true;
+    }
 
     return write(chunk, ...rest);
   }) as typeof stream.write;

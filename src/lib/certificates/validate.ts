@@ -24,6 +24,8 @@ export interface ValidationPolicy {
   minValidityDays: number;
   trustAnchors?: readonly X509Certificate[] | undefined;
   requireExtendedKeyUsage?: boolean | undefined;
+  /** Where the private key comes from, for messages: a key generated for this rotation, or one read from the secret. */
+  keyOrigin?: 'generated' | 'stored' | undefined;
 }
 
 export interface ValidatedCertificate {
@@ -48,7 +50,7 @@ export function validateIssuedCertificate(
   source: string,
 ): ValidatedCertificate {
   const warnings: string[] = [];
-  const leaf = findLeaf(certificates, privateKey, source);
+  const leaf = findLeaf(certificates, privateKey, policy, source);
 
   checkLeafShape(leaf, source);
   checkDates(leaf, policy.minValidityDays, now, source);
@@ -69,7 +71,7 @@ export function validateIssuedCertificate(
   return { leaf, chain: ordered.intermediates, summary: summarizeCertificate(leaf), warnings };
 }
 
-function findLeaf(certificates: readonly X509Certificate[], privateKey: KeyObject, source: string): X509Certificate {
+function findLeaf(certificates: readonly X509Certificate[], privateKey: KeyObject, policy: ValidationPolicy, source: string): X509Certificate {
   if (certificates.length === 0) {
     throw new CertificateValidationError('parse', `${source} contains no certificate`);
   }
@@ -79,9 +81,10 @@ function findLeaf(certificates: readonly X509Certificate[], privateKey: KeyObjec
   const likelyLeaf = certificates.find((certificate) => !certificate.ca) ?? (certificates[0] as X509Certificate);
   throw new CertificateValidationError(
     'key-match',
-    `${source}: certificate public key does not match the generated private key ` +
+    `${source}: certificate public key does not match the ${policy.keyOrigin ?? 'generated'} private key ` +
       `(certificate ${describeCertificate(likelyLeaf)} SPKI SHA-256 ${spkiFingerprint(likelyLeaf.publicKey)}, ` +
-      `generated key SPKI SHA-256 ${spkiFingerprint(createPublicKey(privateKey))}); the CA must sign the submitted CSR's key`,
+      `${policy.keyOrigin ?? 'generated'} key SPKI SHA-256 ${spkiFingerprint(createPublicKey(privateKey))}); ` +
+      (policy.keyOrigin === 'stored' ? 'certificate and privateKey in the secret must belong together' : "the CA must sign the submitted CSR's key"),
   );
 }
 
@@ -195,6 +198,6 @@ function checkTrustAnchors(
     'trust-anchor',
     `${source}: the chain ends at ${describeCertificate(top)}, issued by "${top.issuer.split('\n').join(', ')}", ` +
       'which is not signed by any certificate in rotation.trustAnchors (or that anchor has expired); ' +
-      'an intermediate may be missing from the answer, or the certificate comes from another CA',
+      'an intermediate may be missing from the CA response or from certificateChain, or the certificate comes from another CA',
   );
 }

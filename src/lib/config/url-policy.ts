@@ -18,7 +18,7 @@ export function checkEndpointUrl(raw: string, allowInsecureHttp: boolean): strin
   try {
     url = new URL(raw);
   } catch {
-    return `${JSON.stringify(raw)} is not a valid URL`;
+    return `${quoteForMessage(raw)} is not a valid URL`;
   }
   if (url.username !== '' || url.password !== '') {
     return 'URL must not contain credentials: keep them out of the rotated secret';
@@ -35,4 +35,23 @@ export function checkEndpointUrl(raw: string, allowInsecureHttp: boolean): strin
   }
 
   return undefined;
+}
+
+/** Returns why `raw` is not an https URL, or undefined: for endpoints where plain http is never an option. */
+export function checkHttpsUrl(raw: string): string | undefined {
+  const problem = checkEndpointUrl(raw, true);
+  if (problem !== undefined) return problem;
+
+  return new URL(raw).protocol === 'https:' ? undefined : 'must use https, because this endpoint is where the client certificate is tested';
+}
+
+/**
+ * Quotes a rejected value for an error message. The message reaches logs and SNS, so a value that
+ * holds a PEM block (a key pasted into the wrong field) or is long is not quoted in full.
+ */
+function quoteForMessage(raw: string): string {
+  if (raw.includes('-----BEGIN')) return 'the value (a PEM block)';
+  const MAX_QUOTED_CHARACTERS = 80;
+
+  return raw.length > MAX_QUOTED_CHARACTERS ? `${JSON.stringify(raw.slice(0, MAX_QUOTED_CHARACTERS))}...` : JSON.stringify(raw);
 }

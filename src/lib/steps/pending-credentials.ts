@@ -41,7 +41,7 @@ export async function loadPendingCredentials(context: StepContext): Promise<Pend
     ...parseCertificates(document.certificate, `${where} field certificate`),
     ...(document.certificateChain?.trim() ? parseCertificates(document.certificateChain, `${where} field certificateChain`) : []),
   ];
-  const validated = validateIssuedCertificate(certificates, privateKey, validationPolicy(config), dependencies.now(), where);
+  const validated = validateIssuedCertificate(certificates, privateKey, { ...validationPolicy(config), keyOrigin: 'stored' }, dependencies.now(), where);
 
   return { document, config, privateKey, privateKeyPem: document.privateKey, validated };
 }

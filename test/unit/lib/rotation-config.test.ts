@@ -66,6 +66,23 @@ describe('parseRotationConfig', () => {
     expect(issues.some((issue) => issue.startsWith(expected))).toBe(true);
   });
 
+  it('names a missing required field', () => {
+    expect(issuesOf({ provider: minimal.provider })).toContain('rotation.subject: is required (object)');
+  });
+
+  it('rejects a placeholder PEM before any CA call', () => {
+    const placeholder = '-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n';
+
+    expect(issuesOf({ ...minimal, trustAnchors: placeholder })[0]).toMatch(/^rotation\.trustAnchors: is not a readable certificate bundle: the value, PEM block 1: base64 body is invalid/);
+    expect(issuesOf({ ...minimal, handshake: { url: 'https://partner.example/', caCertificates: placeholder } })[0]).toMatch(/^rotation\.handshake\.caCertificates: is not a readable/);
+  });
+
+  it('asks for https on the handshake URL', () => {
+    expect(issuesOf({ ...minimal, handshake: { url: 'http://127.0.0.1:8443/' } })).toContain(
+      'rotation.handshake.url: must use https, because this endpoint is where the client certificate is tested',
+    );
+  });
+
   it('reports every bad field at once', () => {
     const issues = issuesOf({ ...minimal, subject: { commonName: '' }, minValidityDays: -1, extra: true });
 
@@ -73,7 +90,7 @@ describe('parseRotationConfig', () => {
   });
 
   it('names the fix in the message', () => {
-    expect(() => parseRotationConfig({ ...minimal, extra: 1 })).toThrow(/Fix these fields in the secret's AWSCURRENT value/);
+    expect(() => parseRotationConfig({ ...minimal, extra: 1 })).toThrow(/Fix these fields in the secret's AWSCURRENT value \(put-secret-value stores the whole JSON document/);
   });
 
   it('never throws anything but ConfigurationError', () => {
