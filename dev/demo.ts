@@ -6,16 +6,27 @@
 import { X509Certificate } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
-const { values: options } = parseArgs({ options: { verbose: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+const USAGE = `Usage: npm run demo [-- --verbose]
+  --verbose  also print the rotation function's JSON log lines
+  --help     print this text`;
+
+let options: { verbose: boolean; help: boolean };
+try {
+  options = parseArgs({ options: { verbose: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values;
+} catch (error) {
+  console.error(`${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
 if (options.help) {
-  console.log('Usage: npm run demo [-- --verbose]\n  --verbose  also print the rotation function\'s JSON log lines');
+  console.log(USAGE);
   process.exit(0);
 }
 // The rotation function logs JSON lines; the demo shows a summary instead unless asked.
-process.env.POWERTOOLS_LOG_LEVEL ??= options.verbose ? 'INFO' : 'ERROR';
+process.env.POWERTOOLS_LOG_LEVEL ??= options.verbose ? 'INFO' : 'SILENT';
 
 const { startLocalEnvironment } = await import('./local-environment.js');
 const { fetchWithClientCertificate } = await import('./partner/fetch-with-client-certificate.js');
+const { issueFromCsr } = await import('./pki/index.js');
 
 const started = Date.now();
 const env = await startLocalEnvironment();
@@ -32,7 +43,11 @@ function shortId(versionId: string): string {
 async function printVersions(secretId: string): Promise<void> {
   const stages = await env.versionStages(secretId);
   for (const [versionId, labels] of Object.entries(stages)) {
-    const document = await env.readDocument(secretId, { versionId });
+    const document = await env.readDocument(secretId, { versionId }).catch(() => undefined);
+    if (document === undefined) {
+      console.log(`  ${labels.join(',').padEnd(12)} ${shortId(versionId)}  no value: the placeholder RotateSecret created, never filled`);
+      continue;
+    }
     const certificate = typeof document.certificate === 'string' ? new X509Certificate(document.certificate) : undefined;
     const detail = certificate ? `serial ${certificate.serialNumber}, notAfter ${new Date(certificate.validTo).toISOString()}` : 'no certificate yet (bootstrap)';
     console.log(`  ${labels.join(',').padEnd(12)} ${shortId(versionId)}  ${detail}`);
@@ -44,20 +59,26 @@ function printNewNotifications(): void {
     if (printed.has(message.messageId)) continue;
     printed.add(message.messageId);
     const body = JSON.parse(message.message) as Record<string, unknown>;
-    console.log(`  SNS ${String(body.event)} (attributes event=${message.messageAttributes.event?.stringValue})`);
+    console.log(`  SNS ${String(body.event)} (message attributes: event, secretArn)`);
     console.log(`    ${JSON.stringify(body, null, 2).replaceAll('\n', '\n    ')}`);
   }
 }
 
-async function rotateAndReport(secretId: string, label: string): Promise<void> {
+async function rotateAndReport(secretId: string): Promise<boolean> {
   const record = await env.rotateSecret(secretId);
   for (const step of record.steps) {
     console.log(`  ${step.ok ? 'ok  ' : 'FAIL'} ${step.step}${step.error ? `: ${step.error.name}: ${step.error.message}` : ''}`);
   }
-  if (record.steps.some((step) => !step.ok)) throw new Error(`${label} failed; run with --verbose for the function's log`);
   console.log('  versions:');
   await printVersions(secretId);
   printNewNotifications();
+
+  return record.steps.every((step) => step.ok);
+}
+
+/** Shortens PEM values so the rotation block fits on screen; the demo's PEMs are public certificates. */
+function shortenPem(key: string, value: unknown): unknown {
+  return typeof value === 'string' && value.includes('-----BEGIN') ? `<PEM, ${value.length} characters>` : value;
 }
 
 try {
@@ -69,13 +90,11 @@ try {
   heading('1. Create a bootstrap secret: AWSCURRENT holds only the rotation block');
   const secretArn = await env.createBootstrapSecret('mtls/payments-partner');
   console.log(`  ${secretArn}`);
-  const rotation = (await env.readDocument(secretArn, { stage: 'AWSCURRENT' })).rotation as Record<string, unknown>;
-  console.log(`  rotation.provider  ${JSON.stringify(rotation.provider)}`);
-  console.log(`  rotation.subject   ${JSON.stringify(rotation.subject)}`);
-  console.log(`  rotation.handshake.url ${(rotation.handshake as { url: string }).url}`);
+  const rotation = (await env.readDocument(secretArn, { stage: 'AWSCURRENT' })).rotation;
+  console.log(`  "rotation": ${JSON.stringify(rotation, shortenPem, 2).replaceAll('\n', '\n  ')}`);
 
-  heading('2. Scheduled rotation (RotateSecret): createSecret, setSecret, testSecret, finishSecret');
-  await rotateAndReport(secretArn, 'scheduled rotation');
+  heading('2. First rotation (RotateSecret, as the schedule triggers it): createSecret, setSecret, testSecret, finishSecret');
+  if (!(await rotateAndReport(secretArn))) throw new Error('the first rotation failed; run with --verbose for the function\'s log');
 
   heading('3. A consumer calls the partner with the AWSCURRENT certificate');
   const current = await env.readDocument(secretArn, { stage: 'AWSCURRENT' });
@@ -89,11 +108,25 @@ try {
   const currentCertificate = new X509Certificate(current.certificate as string);
   console.log(`  fingerprint SHA-256 ${currentCertificate.fingerprint256}`);
 
-  heading('4. Emergency rotation (RotateSecret, RotateImmediately=true)');
-  await rotateAndReport(secretArn, 'emergency rotation');
+  heading('4. Emergency rotation (RotateSecret with RotateImmediately=true, as after a suspected key leak)');
+  if (!(await rotateAndReport(secretArn))) throw new Error('the emergency rotation failed; run with --verbose for the function\'s log');
   const previous = await env.readDocument(secretArn, { stage: 'AWSPREVIOUS' });
   const previousSerial = new X509Certificate(previous.certificate as string).serialNumber;
   console.log(`  the certificate from step 2 (serial ${previousSerial}) is now AWSPREVIOUS: ${previousSerial === currentCertificate.serialNumber ? 'yes' : 'NO'}`);
+
+  heading('5. A bad day: the CA now issues serverAuth-only certificates, which a partner would reject');
+  env.cfssl.setResponder(async (path, body) => {
+    if (!path.endsWith('/sign')) return undefined;
+    const certificate = await issueFromCsr(env.pki.intermediate, (body as { certificate_request: string }).certificate_request, { extendedKeyUsages: ['serverAuth'] });
+
+    return { status: 200, body: JSON.stringify({ success: true, result: { certificate }, errors: [], messages: [] }) };
+  });
+  const currentBefore = (await env.versionStages(secretArn));
+  await rotateAndReport(secretArn);
+  const unchanged = JSON.stringify(Object.entries(currentBefore).find(([, labels]) => labels.includes('AWSCURRENT'))) ===
+    JSON.stringify(Object.entries(await env.versionStages(secretArn)).find(([, labels]) => labels.includes('AWSCURRENT')));
+  console.log(`  AWSCURRENT still holds the certificate from step 4: ${unchanged ? 'yes' : 'NO'}. AWSPENDING stays on the failed version until an operator removes it.`);
+  env.cfssl.setResponder(undefined);
 
   heading(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s; private keys stayed in the secret and were never printed`);
 } finally {
