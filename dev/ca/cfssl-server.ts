@@ -10,6 +10,7 @@ import {
   type CfsslProfile,
   type CfsslProfiles,
 } from './cfssl-profiles.js';
+import { unwrapAuthenticatedRequest } from './cfssl-authsign.js';
 import { badRequest, CFSSL_ERROR_CODE, CfsslApiError, sendError, sendSuccess } from './cfssl-response.js';
 import { parseSignRequest, signCsr } from './cfssl-sign.js';
 
@@ -26,6 +27,12 @@ export interface CfsslServerOptions {
   unknownProfile?: 'reject' | 'useDefault';
   /** Certificate (leaf first, then intermediates) and key for serving HTTPS instead of plain HTTP. */
   tls?: { certificatePem: string; privateKeyPem: string };
+  /**
+   * Hex HMAC key (cfssl's auth_key) that every profile requires. Then, as in `cfssl serve` when no
+   * profile signs without authentication, only authsign is served and sign returns 404. Without
+   * it, authsign returns 404.
+   */
+  authKeyHex?: string;
 }
 
 export interface CfsslRecordedRequest {
@@ -34,14 +41,19 @@ export interface CfsslRecordedRequest {
   body: unknown;
 }
 
-/** A test override that returns a canned response, or undefined to let the CA handle the request. */
-export type CfsslCannedAnswer = { status: number; body: string } | undefined;
+/**
+ * A test override that returns a canned response, or undefined to let the CA handle the request.
+ * `headers` replace the default Content-Type. With `endless`, the server sends the status, headers
+ * and body, then keeps the response open without ending it, as a stuck server does.
+ */
+export type CfsslCannedAnswer = { status: number; body: string; headers?: Record<string, string>; endless?: boolean } | undefined;
 export type CfsslResponder = (path: string, body: unknown) => CfsslCannedAnswer | Promise<CfsslCannedAnswer>;
 
 export interface CfsslServer {
   /** http(s)://127.0.0.1:<port> */
   url: string;
   signUrl: string;
+  authsignUrl: string;
   infoUrl: string;
   requests: CfsslRecordedRequest[];
   setResponder(responder: CfsslResponder | undefined): void;
@@ -50,11 +62,12 @@ export interface CfsslServer {
 
 export const CFSSL_SIGN_PATH = '/api/v1/cfssl/sign';
 export const CFSSL_INFO_PATH = '/api/v1/cfssl/info';
+export const CFSSL_AUTHSIGN_PATH = '/api/v1/cfssl/authsign';
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 /**
- * Starts a CA on 127.0.0.1 that serves the sign and info endpoints of `cfssl serve` with CFSSL's
- * response envelope, status codes and error codes.
+ * Starts a CA on 127.0.0.1 that serves the sign (or authsign) and info endpoints of `cfssl serve`
+ * with CFSSL's response envelope, status codes and error codes.
  */
 export async function startCfsslServer(options: CfsslServerOptions): Promise<CfsslServer> {
   const profiles = options.profiles ?? DEFAULT_CFSSL_PROFILES;
@@ -63,6 +76,8 @@ export async function startCfsslServer(options: CfsslServerOptions): Promise<Cfs
 
   const requests: CfsslRecordedRequest[] = [];
   let responder: CfsslResponder | undefined;
+  const authKey = options.authKeyHex === undefined ? undefined : Buffer.from(options.authKeyHex, 'hex');
+  const signPath = authKey === undefined ? CFSSL_SIGN_PATH : CFSSL_AUTHSIGN_PATH;
 
   const resolveProfile = (name: string | undefined | null): CfsslProfile => {
     const profileName = name || defaultProfile;
@@ -89,12 +104,16 @@ export async function startCfsslServer(options: CfsslServerOptions): Promise<Cfs
 
     const canned = await responder?.(path, body.ok ? body.value : text);
     if (canned !== undefined) {
-      response.writeHead(canned.status, { 'Content-Type': 'application/json' });
-      response.end(canned.body);
+      response.writeHead(canned.status, canned.headers ?? { 'Content-Type': 'application/json' });
+      if (canned.endless === true) {
+        response.write(canned.body);
+      } else {
+        response.end(canned.body);
+      }
       return;
     }
 
-    if (path !== CFSSL_SIGN_PATH && path !== CFSSL_INFO_PATH) {
+    if (path !== signPath && path !== CFSSL_INFO_PATH) {
       // Go's ServeMux response for an unregistered path.
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('404 page not found\n');
@@ -102,6 +121,18 @@ export async function startCfsslServer(options: CfsslServerOptions): Promise<Cfs
     }
     if (request.method !== 'POST') {
       throw new CfsslApiError(405, 405, `Method is not allowed:"${request.method ?? ''}"`);
+    }
+
+    if (path === CFSSL_AUTHSIGN_PATH && authKey !== undefined) {
+      const { signRequest: inner, tokenValid } = unwrapAuthenticatedRequest(body, authKey);
+      const profileName = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>).profile : undefined;
+      const profile = resolveProfile(typeof profileName === 'string' ? profileName : undefined);
+      if (!tokenValid) {
+        throw badRequest('invalid token');
+      }
+      const signRequest = parseSignRequest(inner);
+      sendSuccess(response, { certificate: await signCsr(options.signer, profile, signRequest) });
+      return;
     }
 
     if (path === CFSSL_SIGN_PATH) {
@@ -152,6 +183,7 @@ export async function startCfsslServer(options: CfsslServerOptions): Promise<Cfs
   return {
     url,
     signUrl: url + CFSSL_SIGN_PATH,
+    authsignUrl: url + CFSSL_AUTHSIGN_PATH,
     infoUrl: url + CFSSL_INFO_PATH,
     requests,
     setResponder: (next) => {

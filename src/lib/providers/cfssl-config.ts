@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { credentialsSecretId } from '../config/http-endpoint-config.js';
 import { pemCertificates } from '../config/schema-parts.js';
 import { checkEndpointUrl } from '../config/url-policy.js';
 
-/** `rotation.provider` for CloudFlare CFSSL's `sign` endpoint. */
+/**
+ * `rotation.provider` for CloudFlare CFSSL. `url` is always the `sign` endpoint; with
+ * `credentialsSecretId` the request goes to `authsign` beside it, signed with the secret's key.
+ */
 export const cfsslProviderSchema = z
   .strictObject({
     type: z.literal('cfssl'),
@@ -12,13 +16,19 @@ export const cfsslProviderSchema = z
     caCertificates: pemCertificates.optional(),
     allowInsecureHttp: z.boolean().optional(),
     timeoutMs: z.number().int().min(1_000).max(30_000).optional(),
+    /** Secret `{"key": "<hex>"}` holding the profile's auth_key, for CFSSL's authenticated signing. */
+    credentialsSecretId: credentialsSecretId.optional(),
   })
   .superRefine((provider, context) => {
     const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
     if (problem !== undefined) {
       context.addIssue({ code: 'custom', path: ['url'], message: problem });
     } else if (!/\/api\/v1\/cfssl\/sign$/.test(new URL(provider.url).pathname)) {
-      context.addIssue({ code: 'custom', path: ['url'], message: 'must be the CFSSL sign endpoint, ending in /api/v1/cfssl/sign' });
+      context.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'must be the CFSSL sign endpoint, ending in /api/v1/cfssl/sign; with credentialsSecretId the authsign endpoint is derived from it',
+      });
     }
   });
 

@@ -1,10 +1,13 @@
 import type { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { parseCertificates } from '../certificates/pem.js';
+import { authenticateCfsslRequest, cfsslAuthKeyOf } from './cfssl-auth.js';
 import type { CfsslProviderConfig } from './cfssl-config.js';
-import { HttpRequestError, ProviderError } from '../errors.js';
-import { sendHttpRequest } from '../net/http-request.js';
-import type { CertificateProvider, IssueRequest, IssueResult } from './provider.js';
+import { quoteUntrusted } from '../untrusted-text.js';
+import { HttpRequestError, ProviderError, TimeBudgetError } from '../errors.js';
+import { sendHttpRequestWithRetry } from '../net/retrying-request.js';
+import { OPERATION_MIN_MS } from '../time-budget.js';
+import type { CertificateProvider, IssueRequest, IssueResult, ProviderContext } from './provider.js';
 
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -31,8 +34,16 @@ export class CfsslProvider implements CertificateProvider {
     const source = `response of provider 'cfssl' (${this.config.url})`;
     const selector = { profile: this.config.profile, label: this.config.label };
 
-    const signed = await this.call('sign', this.config.url, { certificate_request: request.csrPem, ...selector });
-    const info = await this.call('info', infoUrl(this.config.url), selector);
+    const signRequest = { certificate_request: request.csrPem, ...selector };
+    const secretId = this.config.credentialsSecretId;
+    let signed: { certificate: string };
+    if (secretId === undefined) {
+      signed = await this.call('sign', this.config.url, signRequest, request.context);
+    } else {
+      const key = cfsslAuthKeyOf(await request.context.loadCredentials(secretId), secretId);
+      signed = await this.call('authsign', authsignUrl(this.config.url), authenticateCfsslRequest(key, signRequest), request.context);
+    }
+    const info = await this.call('info', infoUrl(this.config.url), selector, request.context);
 
     const certificates: X509Certificate[] = [
       ...parseCertificates(signed.certificate, `certificate in the ${source}`),
@@ -42,23 +53,31 @@ export class CfsslProvider implements CertificateProvider {
     return { certificates, source };
   }
 
-  private async call(operation: 'sign' | 'info', url: string, body: object): Promise<{ certificate: string }> {
+  private async call(operation: 'sign' | 'authsign' | 'info', url: string, body: object, providerContext: ProviderContext): Promise<{ certificate: string }> {
     const context = { provider: 'cfssl', operation };
     let status: number;
     let text: string;
     try {
-      const response = await sendHttpRequest({
-        url,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        caCertificates: this.config.caCertificates,
-        timeoutMs: this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        maxResponseBytes: MAX_RESPONSE_BYTES,
-      });
+      // Transient failures are retried. A sign request whose response was lost is sent again with the same CSR,
+      // so the CA may issue a second certificate for the same key. Only one of them is stored.
+      const response = await sendHttpRequestWithRetry(
+        {
+          operation: `provider 'cfssl' ${operation}`,
+          minAttemptMs: OPERATION_MIN_MS.certificateRequest,
+          url,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify(body),
+          caCertificates: this.config.caCertificates,
+          timeoutMs: this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          maxResponseBytes: MAX_RESPONSE_BYTES,
+        },
+        providerContext,
+      );
       status = response.status;
       text = response.body.toString('utf8');
     } catch (error) {
+      if (error instanceof TimeBudgetError) throw error;
       const retryable = error instanceof HttpRequestError ? error.retryable : true;
       throw new ProviderError(`provider 'cfssl' ${operation} request failed: ${(error as Error).message}`, { cause: error, retryable, context });
     }
@@ -66,13 +85,18 @@ export class CfsslProvider implements CertificateProvider {
     const envelope = parseEnvelope(text);
     if (envelope === undefined) {
       throw new ProviderError(
-        `provider 'cfssl' ${operation} returned HTTP ${status} with a body that is not CFSSL's JSON envelope (starts with ${JSON.stringify(text.slice(0, 60))}); check that rotation.provider.url points at the CFSSL API`,
+        `provider 'cfssl' ${operation} returned HTTP ${status} with a body that is not CFSSL's JSON envelope (starts with ${quoteUntrusted(text.slice(0, 60))}); check that rotation.provider.url points at the CFSSL API`,
         { retryable: status >= 500, context: { ...context, status } },
       );
     }
     if (status >= 400 || !envelope.success) {
-      const reasons = (envelope.errors ?? []).map((item) => `${item.code ?? '?'}: ${item.message ?? 'no message'}`).join('; ');
-      throw new ProviderError(`provider 'cfssl' ${operation} rejected the request with HTTP ${status}: ${reasons || 'no error detail'}`, {
+      const reasons = (envelope.errors ?? []).map((item) => `${item.code ?? '?'}: ${quoteUntrusted(item.message ?? 'no message')}`).join('; ');
+      // CFSSL returns HTTP 400 "invalid token" for a wrong token, as for any other bad request.
+      const keyHint =
+        operation === 'authsign'
+          ? `; if CFSSL reports an invalid token, the key in credentials secret ${this.config.credentialsSecretId ?? ''} is not the auth_key of the signing profile`
+          : '';
+      throw new ProviderError(`provider 'cfssl' ${operation} rejected the request with HTTP ${status}: ${reasons || 'no error detail'}${keyHint}`, {
         retryable: status >= 500 || status === 429,
         context: { ...context, status },
       });
@@ -95,6 +119,14 @@ function parseEnvelope(text: string): z.infer<typeof cfsslEnvelope> | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** Derives the `authsign` endpoint (cfssl doc/api/endpoint_authsign.txt) from the configured `sign` endpoint. */
+function authsignUrl(signUrl: string): string {
+  const url = new URL(signUrl);
+  url.pathname = url.pathname.replace(/\/sign$/, '/authsign');
+
+  return url.toString();
 }
 
 /** Derives the `info` endpoint from the configured `sign` endpoint, which the schema requires. */

@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { RotationConfig } from '../config/rotation-config.js';
 import type { RotationLogger } from '../logger.js';
+import type { RetryPolicy } from '../net/retry.js';
 
 /** The certificate a secret contains now, for providers that authenticate renewals with it (EST, mTLS). */
 export interface CurrentCredentials {
@@ -18,9 +19,14 @@ export interface ProviderContext {
   loadCredentials(secretId: string): Promise<Record<string, unknown>>;
   /** AWSCURRENT's certificate and key; undefined for a bootstrap secret or an unreadable key. */
   current: CurrentCredentials | undefined;
-  /** Milliseconds left before the Lambda times out; providers bound their waits by it. */
+  /**
+   * Milliseconds left for the provider's requests, after the time the step keeps back for storing
+   * the result; providers bound their waits by it.
+   */
   remainingTimeMs(): number;
   logger: RotationLogger;
+  /** Retry policy for the provider's HTTP calls; pass this context to sendHttpRequestWithRetry. */
+  retryPolicy: RetryPolicy;
 }
 
 export interface IssueRequest {

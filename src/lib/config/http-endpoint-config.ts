@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Name or ARN of a Secrets Manager secret that contains credentials; ARNs run past the 512-character name limit. */
+export const credentialsSecretId = z.string().min(1).max(2048);
+
+// RFC 9110 section 5.6.2: a field name is a token.
+const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const headerName = z.string().min(1).max(128).regex(HEADER_NAME_PATTERN, 'must be an HTTP header name such as "X-Partner-Id"');
+
+// Headers the client sets itself, and headers that carry credentials, which belong in a credentials secret.
+const MANAGED_HEADERS = new Map<string, string>([
+  ['authorization', 'put credentials in "auth" with a credentialsSecretId, not in the rotated secret'],
+  ['proxy-authorization', 'put credentials in "auth" with a credentialsSecretId, not in the rotated secret'],
+  ['cookie', 'put credentials in "auth" with a credentialsSecretId, not in the rotated secret'],
+  ['content-type', 'set "contentType" instead'],
+  ['content-length', 'the client sets it'],
+  ['transfer-encoding', 'the client sets it'],
+  ['host', 'the client sets it from the URL'],
+  ['connection', 'the client sets it'],
+]);
+
+/** Fixed, non-secret request headers such as `{"X-Partner-Id": "42"}`. */
+export const httpHeaders = z
+  .record(headerName, z.string().max(4096).regex(/^[^\r\n\0]*$/, 'must not contain line breaks or NUL'))
+  .superRefine((headers, context) => {
+    const names = Object.keys(headers);
+    if (names.length > 32) context.addIssue({ code: 'custom', message: `has ${names.length} headers, at most 32 are allowed` });
+    for (const name of names) {
+      const reason = MANAGED_HEADERS.get(name.toLowerCase());
+      if (reason !== undefined) context.addIssue({ code: 'custom', path: [name], message: `header ${name} is not allowed here: ${reason}` });
+    }
+  });
+
+/**
+ * Authentication of a request. `bearer`, `basic` and `header` read their values from a JSON
+ * credentials secret at request time, and `mtls` presents AWSCURRENT's certificate and key.
+ */
+export const httpAuthConfig = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('bearer'), credentialsSecretId }),
+  z.strictObject({ type: z.literal('basic'), credentialsSecretId }),
+  z.strictObject({ type: z.literal('header'), credentialsSecretId, headerName }),
+  z.strictObject({ type: z.literal('mtls') }),
+]);
+
+export type HttpAuthConfig = z.output<typeof httpAuthConfig>;
+
+export const httpMethod = z.enum(['POST', 'PUT'], { message: 'must be "POST" or "PUT"' });
+
+/** Request timeout in milliseconds, as the existing CFSSL provider bounds it. */
+export const httpTimeoutMs = z.number().int().min(1_000).max(30_000);
+
+/** Returns the issue text when `headerName` of an auth block also appears among the fixed headers. */
+export function checkAuthHeaderConflict(auth: HttpAuthConfig | undefined, headers: Record<string, string> | undefined): string | undefined {
+  if (auth?.type !== 'header' || headers === undefined) return undefined;
+  const clash = Object.keys(headers).find((name) => name.toLowerCase() === auth.headerName.toLowerCase());
+
+  return clash === undefined ? undefined : `header ${clash} is also auth.headerName: the credentials secret supplies its value, so remove it from "headers"`;
+}

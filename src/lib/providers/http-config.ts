@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { checkAuthHeaderConflict, httpAuthConfig, httpHeaders, httpMethod, httpTimeoutMs } from '../config/http-endpoint-config.js';
+import { pemCertificates } from '../config/schema-parts.js';
+import { checkEndpointUrl } from '../config/url-policy.js';
+import { checkBodyTemplate, jsonStringContent, MAX_BODY_TEMPLATE_LENGTH } from '../net/body-template.js';
+import { parseJsonPath } from '../net/json-path.js';
+
+/** Placeholders of the `http` provider's body template; the CSR ones are the reason for the request. */
+export const CSR_PLACEHOLDERS = ['csrPem', 'csrPemJson', 'csrBase64Der'] as const;
+export const HTTP_PROVIDER_PLACEHOLDERS = [...CSR_PLACEHOLDERS, 'commonName', 'commonNameJson'] as const;
+
+export const DEFAULT_HTTP_CONTENT_TYPE = 'application/json';
+
+const SAMPLE_CSR_PEM = '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n';
+const SAMPLE_COMMON_NAME = 'svc "a".example.com';
+const SAMPLE_VALUES = {
+  csrPem: SAMPLE_CSR_PEM,
+  csrPemJson: jsonStringContent(SAMPLE_CSR_PEM),
+  csrBase64Der: 'MIIB',
+  commonName: SAMPLE_COMMON_NAME,
+  commonNameJson: jsonStringContent(SAMPLE_COMMON_NAME),
+};
+
+const jsonPath = z
+  .string()
+  .refine((path) => parseJsonPath(path) !== undefined, 'must be a dot path such as "data.certificate" or "items[0].pem"');
+
+const responseConfig = z.discriminatedUnion('format', [
+  z.strictObject({ format: z.literal('pem') }),
+  z.strictObject({ format: z.literal('json'), certificatePath: jsonPath, chainPath: jsonPath.optional() }),
+]);
+
+/** `rotation.provider` for a CA with its own REST API: a templated request and a declared response format. */
+export const httpProviderSchema = z
+  .strictObject({
+    type: z.literal('http'),
+    url: z.string().min(1),
+    method: httpMethod.default('POST'),
+    headers: httpHeaders.optional(),
+    body: z.string().min(1).max(MAX_BODY_TEMPLATE_LENGTH),
+    contentType: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[^\r\n\0]*$/, 'must not contain line breaks')
+      .default(DEFAULT_HTTP_CONTENT_TYPE),
+    response: responseConfig,
+    auth: httpAuthConfig.optional(),
+    caCertificates: pemCertificates.optional(),
+    allowInsecureHttp: z.boolean().optional(),
+    timeoutMs: httpTimeoutMs.optional(),
+  })
+  .superRefine((provider, context) => {
+    const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: problem });
+
+    const templateRules = {
+      known: HTTP_PROVIDER_PLACEHOLDERS,
+      requireOneOf: CSR_PLACEHOLDERS,
+      requiredContent: 'the CSR',
+      contentType: provider.contentType,
+      samples: SAMPLE_VALUES,
+    };
+    for (const message of checkBodyTemplate(provider.body, templateRules)) {
+      context.addIssue({ code: 'custom', path: ['body'], message });
+    }
+
+    const clash = checkAuthHeaderConflict(provider.auth, provider.headers);
+    if (clash !== undefined) context.addIssue({ code: 'custom', path: ['headers'], message: clash });
+  });
+
+export type HttpProviderConfig = z.output<typeof httpProviderSchema>;
