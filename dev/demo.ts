@@ -1,18 +1,23 @@
 /**
  * Runs a real rotation end to end on this machine, with no AWS account: a local Secrets Manager and
  * SNS endpoint, a CA speaking CFSSL's API and a partner that requires client certificates, all on
- * 127.0.0.1. Usage: npm run demo [-- --verbose]
+ * 127.0.0.1. Usage: npm run demo [-- --verbose] [-- --provider cfssl|acm-pca|vault]
  */
 import { X509Certificate } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
-const USAGE = `Usage: npm run demo [-- --verbose]
-  --verbose  also print the rotation function's JSON log lines
-  --help     print this text`;
+const USAGE = `Usage: npm run demo [-- --verbose] [-- --provider cfssl|acm-pca|vault]
+  --verbose   also print the rotation function's JSON log lines
+  --provider  the CA to rotate with: cfssl (default), acm-pca (an AWS Private CA stand-in) or
+              vault (a Vault PKI stand-in); acm-pca and vault also revoke the superseded certificate
+  --help      print this text`;
+const PROVIDERS = ['cfssl', 'acm-pca', 'vault'] as const;
 
-let options: { verbose: boolean; help: boolean };
+let options: { verbose: boolean; help: boolean; provider: string };
 try {
-  options = parseArgs({ options: { verbose: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values;
+  options = parseArgs({
+    options: { verbose: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, provider: { type: 'string', default: 'cfssl' } },
+  }).values;
 } catch (error) {
   console.error(`${(error as Error).message}\n${USAGE}`);
   process.exit(2);
@@ -21,6 +26,10 @@ if (options.help) {
   console.log(USAGE);
   process.exit(0);
 }
+if (!(PROVIDERS as readonly string[]).includes(options.provider)) {
+  console.error(`unknown --provider ${JSON.stringify(options.provider)}\n${USAGE}`);
+  process.exit(2);
+}
 // The rotation function logs JSON lines; the demo shows a summary instead unless asked.
 process.env.POWERTOOLS_LOG_LEVEL ??= options.verbose ? 'INFO' : 'SILENT';
 
@@ -28,8 +37,18 @@ const { startLocalEnvironment } = await import('./local-environment.js');
 const { fetchWithClientCertificate } = await import('./partner/fetch-with-client-certificate.js');
 const { issueFromCsr } = await import('./pki/index.js');
 
+const { startAcmPcaStandIn, startVaultStandIn } = await import('./provider-stand-ins.js');
+
 const started = Date.now();
 const env = await startLocalEnvironment();
+const acmPca = options.provider === 'acm-pca' ? await startAcmPcaStandIn(env) : undefined;
+const vault = options.provider === 'vault' ? await startVaultStandIn(env, { secretName: 'vault/rotation-token' }) : undefined;
+// The stand-in providers also show revocation of the certificate each rotation supersedes.
+const bootstrapOverrides = acmPca
+  ? { provider: acmPca.providerBlock(), revokePrevious: 'afterRotation' }
+  : vault
+    ? { provider: vault.providerBlock(), revokePrevious: 'afterRotation' }
+    : undefined;
 const printed = new Set<string>();
 
 function heading(text: string): void {
@@ -84,11 +103,13 @@ function shortenPem(key: string, value: unknown): unknown {
 try {
   heading('Local environment (127.0.0.1)');
   console.log(`  Secrets Manager + SNS  ${env.aws.endpoint}`);
-  console.log(`  CFSSL-compatible CA    ${env.cfssl.signUrl}`);
+  if (acmPca) console.log(`  AWS Private CA         ${acmPca.server.endpoint} (AWS_ENDPOINT_URL_ACM_PCA)`);
+  else if (vault) console.log(`  Vault PKI              ${vault.server.url}/v1/${vault.server.mount}`);
+  else console.log(`  CFSSL-compatible CA    ${env.cfssl.signUrl}`);
   console.log(`  partner (mTLS)         ${env.partner.url}`);
 
   heading('1. Create a bootstrap secret: AWSCURRENT holds only the rotation block');
-  const secretArn = await env.createBootstrapSecret('mtls/payments-partner');
+  const secretArn = await env.createBootstrapSecret('mtls/payments-partner', bootstrapOverrides);
   console.log(`  ${secretArn}`);
   const rotation = (await env.readDocument(secretArn, { stage: 'AWSCURRENT' })).rotation;
   console.log(`  "rotation": ${JSON.stringify(rotation, shortenPem, 2).replaceAll('\n', '\n  ')}`);
@@ -113,22 +134,38 @@ try {
   const previous = await env.readDocument(secretArn, { stage: 'AWSPREVIOUS' });
   const previousSerial = new X509Certificate(previous.certificate as string).serialNumber;
   console.log(`  the certificate from step 2 (serial ${previousSerial}) is now AWSPREVIOUS: ${previousSerial === currentCertificate.serialNumber ? 'yes' : 'NO'}`);
+  const revoked = acmPca ? acmPca.server.revocations.map((entry) => entry.certificateSerial) : (vault?.server.revokedSerials() ?? []);
+  if (bootstrapOverrides) {
+    const isRevoked = revoked.some((serial) => serial.replaceAll(':', '').toUpperCase().replace(/^0+/, '') === previousSerial.replace(/^0+/, ''));
+    console.log(`  revokePrevious=afterRotation: the CA recorded the revocation of that certificate: ${isRevoked ? 'yes' : 'NO'}`);
+  }
 
-  heading('5. A bad day: the CA now issues serverAuth-only certificates, which a partner would reject');
-  env.cfssl.setResponder(async (path, body) => {
-    if (!path.endsWith('/sign')) return undefined;
-    const certificate = await issueFromCsr(env.pki.intermediate, (body as { certificate_request: string }).certificate_request, { extendedKeyUsages: ['serverAuth'] });
+  if (acmPca) {
+    heading('5. A bad day: the rotation function\'s role lost acm-pca:IssueCertificate');
+    acmPca.server.injectError({ operation: 'IssueCertificate', exception: 'AccessDeniedException', message: 'User is not authorized to perform: acm-pca:IssueCertificate' });
+  } else if (vault) {
+    heading('5. A bad day: the Vault token in the credentials secret was revoked');
+    vault.server.setResponder((path) => (path.includes('/sign/') ? { status: 403, body: JSON.stringify({ errors: ['permission denied'] }) } : undefined));
+  } else {
+    heading('5. A bad day: the CA now issues serverAuth-only certificates, which a partner would reject');
+    env.cfssl.setResponder(async (path, body) => {
+      if (!path.endsWith('/sign')) return undefined;
+      const certificate = await issueFromCsr(env.pki.intermediate, (body as { certificate_request: string }).certificate_request, { extendedKeyUsages: ['serverAuth'] });
 
-    return { status: 200, body: JSON.stringify({ success: true, result: { certificate }, errors: [], messages: [] }) };
-  });
+      return { status: 200, body: JSON.stringify({ success: true, result: { certificate }, errors: [], messages: [] }) };
+    });
+  }
   const currentBefore = (await env.versionStages(secretArn));
   await rotateAndReport(secretArn);
   const unchanged = JSON.stringify(Object.entries(currentBefore).find(([, labels]) => labels.includes('AWSCURRENT'))) ===
     JSON.stringify(Object.entries(await env.versionStages(secretArn)).find(([, labels]) => labels.includes('AWSCURRENT')));
   console.log(`  AWSCURRENT still holds the certificate from step 4: ${unchanged ? 'yes' : 'NO'}. AWSPENDING stays on the failed version until an operator removes it.`);
   env.cfssl.setResponder(undefined);
+  acmPca?.server.reset();
+  vault?.server.setResponder(undefined);
 
   heading(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s; private keys stayed in the secret and were never printed`);
 } finally {
+  await Promise.all([acmPca?.close(), vault?.close()]);
   await env.close();
 }

@@ -6,7 +6,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { createDefaultDependencies } from '../src/lib/dependencies.js';
+import { createDefaultDependencies, type DependencyOptions } from '../src/lib/dependencies.js';
 import { rotate } from '../src/lib/rotation.js';
 import type { RotationDependencies } from '../src/lib/steps/step-context.js';
 import { startAwsEmulator, type AwsEmulator, type RotationRecord } from './aws/emulator.js';
@@ -23,6 +23,8 @@ export interface LocalEnvironmentOptions {
   partnerMaxVersion?: TlsVersion;
   /** Time each rotation step may take, as a Lambda timeout. Default 30 s. */
   stepTimeoutMs?: number;
+  /** Options of the rotation function's dependencies, such as its retry policy. */
+  dependencyOptions?: DependencyOptions;
 }
 
 /**
@@ -68,7 +70,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
   const sns = createSnsClient(aws);
   const topic = await sns.send(new CreateTopicCommand({ Name: 'mtls-certificate-rotation' }));
   const topicArn = topic.TopicArn ?? '';
-  const dependencies = createDefaultDependencies({ ...process.env, SNS_TOPIC_ARN: topicArn });
+  const dependencies = createDefaultDependencies({ ...process.env, SNS_TOPIC_ARN: topicArn }, options.dependencyOptions);
   aws.setRotationHandler((event, context) => rotate(event, context, dependencies));
 
   const rotationBlock = (overrides: Record<string, unknown> = {}) => ({

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { reportStepFailed } from './emulator-observers.js';
 import type { RotationHandler, RotationRecord, RotationStepName, RotationStepOutcome } from './emulator-types.js';
 import { createLambdaContext } from './lambda-context.js';
 
@@ -80,6 +81,7 @@ export class RotationRunner {
       const outcome = await this.invokeStep(request, step, rotationToken);
       outcomes.push(outcome);
       if (!outcome.ok) {
+        reportStepFailed(request.secretArn, outcome);
         succeeded = false;
         break;
       }

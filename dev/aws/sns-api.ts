@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { reportPublished } from './emulator-observers.js';
 import type { PublishedMessage } from './emulator-types.js';
 import { AwsServiceError } from './service-error.js';
 import { parseMessageAttributes } from './sns-message-attributes.js';
@@ -78,6 +79,7 @@ export class SnsApi {
       published.subject = subject;
     }
     this.messages.push(published);
+    reportPublished(published);
 
     return `<MessageId>${messageId}</MessageId>`;
   }

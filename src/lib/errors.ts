@@ -77,7 +77,9 @@ export type CertificateCheck =
   | 'serial-number'
   | 'not-a-leaf'
   | 'chain'
-  | 'trust-anchor';
+  | 'trust-anchor'
+  | 'identity'
+  | 'signature-algorithm';
 
 /** The live mTLS test against the partner endpoint failed. */
 export class HandshakeError extends RotationError {}
@@ -108,3 +110,16 @@ export class HttpRequestError extends RotationError {
 
 /** A provider credentials secret is missing, unreadable or of the wrong shape. Its value is never quoted. */
 export class CredentialsError extends RotationError {}
+
+/** Uploading the pending certificate to the partner (`rotation.registration`) failed or was refused. */
+export class RegistrationError extends RotationError {}
+
+/**
+ * Too little of the Lambda's time is left to start `operation` and finish it. Always retryable:
+ * the step stopped before the operation, so Secrets Manager's next attempt starts it afresh.
+ */
+export class TimeBudgetError extends RotationError {
+  constructor(operation: string, message: string, options: Omit<RotationErrorOptions, 'retryable'> = {}) {
+    super(message, { ...options, retryable: true, context: { ...options.context, operation } });
+  }
+}

@@ -1,6 +1,7 @@
 import type { HandshakeConfig } from './config/rotation-config.js';
-import { HandshakeError, HttpRequestError } from './errors.js';
-import { sendHttpRequest } from './net/http-request.js';
+import { HandshakeError, HttpRequestError, TimeBudgetError } from './errors.js';
+import { sendHttpRequestWithRetry, type RetryContext } from './net/retrying-request.js';
+import { OPERATION_MIN_MS } from './time-budget.js';
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_HANDSHAKE_ANSWER_BYTES = 64 * 1024;
@@ -21,30 +22,35 @@ export interface HandshakeResult {
  * Proves a client certificate works against the partner: opens a TLS connection with it and
  * completes an HTTP request. With TLS 1.3 the server checks the client certificate after the
  * client already considers the handshake done, so only an HTTP response counts as acceptance.
+ * Connection-level failures (reset, refused, timed out) are retried under `retry`; a response,
+ * whatever its status, and a TLS verification failure are final.
  */
-export async function testHandshake(
-  config: HandshakeConfig,
-  credentials: HandshakeCredentials,
-  timeoutMs = HANDSHAKE_TIMEOUT_MS,
-): Promise<HandshakeResult> {
+export async function testHandshake(config: HandshakeConfig, credentials: HandshakeCredentials, retry: RetryContext): Promise<HandshakeResult> {
   const started = Date.now();
   const target = new URL(config.url);
   let response;
   try {
-    response = await sendHttpRequest({
-      url: config.url,
-      method: 'GET',
-      headers: { accept: '*/*', 'user-agent': 'mtls-cert-rotator/handshake-test' },
-      caCertificates: config.caCertificates,
-      servername: config.serverName,
-      clientCertificate: { certificatePem: credentials.certificateChainPem, privateKeyPem: credentials.privateKeyPem },
-      timeoutMs,
-      maxResponseBytes: MAX_HANDSHAKE_ANSWER_BYTES,
-    });
+    response = await sendHttpRequestWithRetry(
+      {
+        operation: 'mTLS handshake test',
+        isTransientStatus: () => false,
+        minAttemptMs: OPERATION_MIN_MS.handshake,
+        url: config.url,
+        method: 'GET',
+        headers: { accept: '*/*', 'user-agent': 'mtls-cert-rotator/handshake-test' },
+        caCertificates: config.caCertificates,
+        servername: config.serverName,
+        clientCertificate: { certificatePem: credentials.certificateChainPem, privateKeyPem: credentials.privateKeyPem },
+        timeoutMs: config.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+        maxResponseBytes: MAX_HANDSHAKE_ANSWER_BYTES,
+      },
+      retry,
+    );
   } catch (error) {
+    if (error instanceof TimeBudgetError) throw error;
     throw new HandshakeError(`mTLS test against ${target.host} failed: ${explainFailure(error)}`, {
       cause: error,
-      retryable: error instanceof HttpRequestError && (error.kind === 'timeout' || error.kind === 'connection'),
+      retryable: error instanceof HttpRequestError && error.retryable,
     });
   }
 

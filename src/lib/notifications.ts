@@ -18,7 +18,24 @@ export interface CertificateRotationFailedMessage {
   error: { name: string; message: string };
 }
 
-export type RotationNotice = CertificateRotatedMessage | CertificateRotationFailedMessage;
+/** The certificate moved to AWSPREVIOUS could not be revoked; the rotation itself completed. */
+export interface CertificateRevocationFailedMessage {
+  event: 'CertificateRevocationFailed';
+  secretArn: string;
+  /** The AWSPREVIOUS version that contains the certificate. */
+  versionId: string;
+  /** Canonical upper-case hex; null when the stored certificate could not be read. */
+  serialNumber: string | null;
+  error: { name: string; message: string };
+}
+
+export type RotationNotice = CertificateRotatedMessage | CertificateRotationFailedMessage | CertificateRevocationFailedMessage;
+
+const SUBJECTS: Record<RotationNotice['event'], string> = {
+  CertificateRotated: 'mTLS client certificate rotated',
+  CertificateRotationFailed: 'mTLS client certificate rotation failed',
+  CertificateRevocationFailed: 'superseded mTLS client certificate not revoked',
+};
 
 /**
  * Publishes rotation notices to SNS. Message attributes `event` and `secretArn` let subscribers
@@ -37,7 +54,7 @@ export class RotationNotifier {
       const output = await this.client.send(
         new PublishCommand({
           TopicArn: this.topicArn,
-          Subject: notice.event === 'CertificateRotated' ? 'mTLS client certificate rotated' : 'mTLS client certificate rotation failed',
+          Subject: SUBJECTS[notice.event],
           Message: JSON.stringify(notice),
           MessageAttributes: {
             event: { DataType: 'String', StringValue: notice.event },

@@ -1,12 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { toRotationError, InvalidEventError, SecretStateError, type RotationError } from './errors.js';
 import { parseRotationEvent, type RotationEvent } from './event.js';
+import { versionWithStage } from './aws/secret-versions.js';
 import { VersionStage, type RotationStep } from './stages.js';
 import { createSecret } from './steps/create-secret.js';
 import { finishAlreadyCurrent, finishSecret } from './steps/finish-secret.js';
 import { setSecret } from './steps/set-secret.js';
 import type { RotationDependencies, StepContext } from './steps/step-context.js';
 import { testSecret } from './steps/test-secret.js';
+import { OPERATION_MIN_MS, TimeBudget } from './time-budget.js';
 
 const STEPS: Record<RotationStep, (context: StepContext) => Promise<void>> = {
   createSecret,
@@ -37,12 +39,14 @@ export async function rotate(rawEvent: unknown, lambdaContext: Context | undefin
   logger.info('rotation step started');
 
   let secretArn = event.SecretId;
+  const budget = TimeBudget.fromLambdaContext(lambdaContext);
   try {
+    budget.require('DescribeSecret', OPERATION_MIN_MS.awsCall);
     const secret = await dependencies.secrets.describe(event.SecretId);
     secretArn = secret.arn;
     logger.appendPersistentKeys({ secretArn });
 
-    const context: StepContext = { event, secretArn, versionIdsToStages: secret.versionIdsToStages, dependencies, logger, lambdaContext };
+    const context: StepContext = { event, secretArn, versionIdsToStages: secret.versionIdsToStages, dependencies, logger, lambdaContext, budget };
     const outcome = await runStep(context, secret.rotationEnabled);
     logger.info('rotation step succeeded', { outcome, durationMs: Date.now() - started });
   } catch (caught) {
@@ -62,6 +66,11 @@ async function runStep(context: StepContext, rotationEnabled: boolean): Promise<
     throw new SecretStateError(`rotation is not enabled for secret ${secretArn}: configure it with aws secretsmanager rotate-secret`, { context: ids });
   }
   const stages = versionIdsToStages[token];
+  if (stages === undefined && event.Step === 'createSecret' && supersedesStalePending(context)) {
+    await createSecret(context);
+
+    return 'completed';
+  }
   if (stages === undefined) {
     throw new SecretStateError(`ClientRequestToken ${token} is not a version of secret ${secretArn}; the event belongs to another secret or rotation`, {
       context: ids,
@@ -85,6 +94,25 @@ async function runStep(context: StepContext, rotationEnabled: boolean): Promise<
   await STEPS[event.Step](context);
 
   return 'completed';
+}
+
+/**
+ * Returns true when AWSPENDING sits on another version than the event's and than AWSCURRENT: a
+ * rotation that failed earlier and left its version behind. A new rotation's createSecret then
+ * proceeds, and storing its value moves AWSPENDING to the new version, because a staging label is
+ * on one version at most. Without such a leftover, a token that is not a version of the secret
+ * belongs to another secret and is rejected.
+ */
+function supersedesStalePending(context: StepContext): boolean {
+  const { versionIdsToStages } = context;
+  const pendingVersionId = versionWithStage(versionIdsToStages, VersionStage.pending);
+  if (pendingVersionId === undefined || pendingVersionId === versionWithStage(versionIdsToStages, VersionStage.current)) return false;
+
+  context.logger.warn('AWSPENDING is on a version left by an earlier rotation that did not finish; this rotation replaces it', {
+    stalePendingVersionId: pendingVersionId,
+  });
+
+  return true;
 }
 
 async function publishFailure(

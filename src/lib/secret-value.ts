@@ -76,7 +76,8 @@ export function serializeCredentialDocument(document: CredentialDocument): strin
 }
 
 function readText(value: RawSecretValue, where: string): string {
-  if (typeof value.SecretString === 'string') return value.SecretString;
+  // A byte-order mark from a file saved by a Windows editor would make JSON.parse fail; TextDecoder drops it from SecretBinary.
+  if (typeof value.SecretString === 'string') return value.SecretString.replace(/^\uFEFF/, '');
   if (value.SecretBinary !== undefined) {
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(value.SecretBinary);

@@ -105,7 +105,7 @@ describe('rotation failures', () => {
 
     expect(result.failed?.step).toBe('createSecret');
     expect(result.failed?.error?.name).toBe('ProviderError');
-    expect(result.failed?.error?.message).toBe("provider 'cfssl' sign rejected the request with HTTP 400: 9300: CSR rejected by policy");
+    expect(result.failed?.error?.message).toBe('provider \'cfssl\' sign rejected the request with HTTP 400: 9300: "CSR rejected by policy"');
   });
 
   it('reports an HTML page answered with 200', async () => {

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalSerialNumber } from '../../src/lib/certificates/summary.js';
 import { fetchWithClientCertificate } from '../../dev/partner/fetch-with-client-certificate.js';
 import { startLocalEnvironment, type LocalEnvironment } from '../../dev/local-environment.js';
 import { assertNoPrivateKeyMaterial, registerPrivateKey } from '../support/key-material.js';
@@ -100,7 +101,7 @@ describe('rotation through Secrets Manager', () => {
       secretArn: arn,
       versionId: second.token,
       previousVersionId: first.token,
-      serialNumber: leaf.serialNumber,
+      serialNumber: canonicalSerialNumber(leaf.serialNumber),
       fingerprintSha256: leaf.fingerprint256.replaceAll(':', '').toLowerCase(),
       subject: 'O=Example Org, CN=payments-client.example.test',
       issuer: expect.stringContaining('Dev Client Issuing CA'),

@@ -50,13 +50,20 @@ export class SecretVersions {
     }
   }
 
-  async putPending(secretId: string, token: string, secretString: string, rotationToken: string | undefined): Promise<void> {
+  /** Stores `text` as the AWSPENDING value of version `token`, as SecretString or as its UTF-8 bytes in SecretBinary. */
+  async putPending(
+    secretId: string,
+    token: string,
+    text: string,
+    rotationToken: string | undefined,
+    format: 'string' | 'binary' = 'string',
+  ): Promise<void> {
     await this.call('PutSecretValue', secretId, () =>
       this.client.send(
         new PutSecretValueCommand({
           SecretId: secretId,
           ClientRequestToken: token,
-          SecretString: secretString,
+          ...(format === 'binary' ? { SecretBinary: Buffer.from(text, 'utf8') } : { SecretString: text }),
           VersionStages: [VersionStage.pending],
           ...(rotationToken === undefined ? {} : { RotationToken: rotationToken }),
         }),

@@ -115,9 +115,12 @@ function buildGeneralNames(names: SubjectAltNamesConfig | undefined): forge.asn1
 }
 
 function ipToOctets(ip: string): string {
-  if (isIP(ip) === 4) return String.fromCharCode(...ip.split('.').map(Number));
+  return Buffer.from(ipToBytes(ip)).toString('binary');
+}
 
-  return Buffer.from(expandIpv6(ip)).toString('binary');
+/** Returns the 4 or 16 octets of an IP address, as the iPAddress GeneralName encodes it. */
+export function ipToBytes(ip: string): number[] {
+  return isIP(ip) === 4 ? ip.split('.').map(Number) : expandIpv6(ip);
 }
 
 function expandIpv6(ip: string): number[] {

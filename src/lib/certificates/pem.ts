@@ -1,9 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { CertificateParseError } from '../errors.js';
+import { quoteUntrusted } from '../untrusted-text.js';
 import { decodeBase64Strict, derElementLength } from './der.js';
 import { extractPkcs7Certificates, looksLikePkcs7 } from './pkcs7.js';
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
+const PEM_LABEL = /^([A-Z0-9 ]{1,64})-----/;
+const MAX_PEM_BLOCKS = 64;
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
 const PKCS7_LABELS = new Set(['PKCS7', 'CMS']);
 
@@ -26,7 +28,7 @@ export function parseCertificates(input: string | Uint8Array, source: string): X
   const der = decodeBase64Strict(trimmed);
   if (der === undefined) {
     throw new CertificateParseError(
-      `${source} is neither PEM nor base64 DER: it starts with ${JSON.stringify(trimmed.slice(0, 40))}`,
+      `${source} is neither PEM nor base64 DER: it starts with ${quoteUntrusted(trimmed.slice(0, 40))}`,
     );
   }
 
@@ -48,9 +50,9 @@ function parsePemBlocks(text: string, source: string): X509Certificate[] {
   const certificates: X509Certificate[] = [];
   let blockNumber = 0;
 
-  for (const match of text.matchAll(PEM_BLOCK)) {
+  for (const block of findPemBlocks(text, source)) {
     blockNumber += 1;
-    const [, beginLabel = '', body = '', endLabel = ''] = match;
+    const { beginLabel, body, endLabel } = block;
     const where = `${source}, PEM block ${blockNumber}`;
     if (beginLabel !== endLabel) {
       throw new CertificateParseError(`${where}: BEGIN ${beginLabel} is closed by END ${endLabel}`);
@@ -75,6 +77,42 @@ function parsePemBlocks(text: string, source: string): X509Certificate[] {
   if (certificates.length === 0) throw new CertificateParseError(`${source} contains no complete PEM block`);
 
   return certificates;
+}
+
+interface PemBlock {
+  beginLabel: string;
+  body: string;
+  endLabel: string;
+}
+
+/**
+ * Splits text into PEM blocks with a linear scan. A regular expression with a lazy body runs in
+ * quadratic time on many unclosed BEGIN lines, which lets a hostile CA response stall the step.
+ */
+function findPemBlocks(text: string, source: string): PemBlock[] {
+  const blocks: PemBlock[] = [];
+  let position = text.indexOf('-----BEGIN ');
+
+  while (position !== -1) {
+    const labelStart = position + '-----BEGIN '.length;
+    const label = PEM_LABEL.exec(text.slice(labelStart, labelStart + 70))?.[1];
+    if (label === undefined) {
+      // Not a PEM header ("-----BEGIN" inside prose): look for the next one.
+      position = text.indexOf('-----BEGIN ', labelStart);
+      continue;
+    }
+    const end = text.indexOf('-----END ', labelStart);
+    if (end === -1) break;
+    const endLabel = PEM_LABEL.exec(text.slice(end + '-----END '.length, end + '-----END '.length + 70))?.[1];
+    if (endLabel === undefined) break;
+    if (blocks.length === MAX_PEM_BLOCKS) {
+      throw new CertificateParseError(`${source} contains more than ${MAX_PEM_BLOCKS} PEM blocks`);
+    }
+    blocks.push({ beginLabel: label, body: text.slice(labelStart + label.length + 5, end), endLabel });
+    position = text.indexOf('-----BEGIN ', end + '-----END '.length + endLabel.length + 5);
+  }
+
+  return blocks;
 }
 
 /** Drops RFC 1421 style headers ("Proc-Type: ...") that some tools put at the start of a block body. */

@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { readValidity } from './validity.js';
 
 /** The public facts about a certificate that logs and notifications carry. */
 export interface CertificateSummary {
@@ -34,16 +35,17 @@ export function canonicalSerialNumber(serial: string): string {
 }
 
 /** Joins Node's newline-separated distinguished name into the one-line form used in messages. */
-export function formatName(name: string): string {
-  return name.split('\n').filter(Boolean).join(', ');
+export function formatName(name: string | undefined): string {
+  // Node returns undefined for an empty subject, which RFC 5280 allows when subjectAltName is critical.
+  return (name ?? '').split('\n').filter(Boolean).join(', ');
 }
 
 export function notBefore(certificate: X509Certificate): Date {
-  return new Date(certificate.validFrom);
+  return readValidity(certificate).notBefore;
 }
 
 export function notAfter(certificate: X509Certificate): Date {
-  return new Date(certificate.validTo);
+  return readValidity(certificate).notAfter;
 }
 
 /** Names a certificate in an error message: subject and serial, never key material. */

@@ -2,7 +2,8 @@ import { createPublicKey, type KeyObject, type X509Certificate } from 'node:cryp
 import { CertificateValidationError } from '../errors.js';
 import { isIssuedBy, orderChain } from './chain.js';
 import { spkiFingerprint } from './keys.js';
-import { describeCertificate, notAfter, notBefore, summarizeCertificate, type CertificateSummary } from './summary.js';
+import { checkSignatureAlgorithm } from './signature-algorithm.js';
+import { describeCertificate, formatName, notAfter, notBefore, summarizeCertificate, type CertificateSummary } from './summary.js';
 
 /** Clock skew tolerated between the CA, the Lambda and the partner. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -53,11 +54,15 @@ export function validateIssuedCertificate(
   const leaf = findLeaf(certificates, privateKey, policy, source);
 
   checkLeafShape(leaf, source);
+  checkSignatureAlgorithm(leaf, source);
   checkDates(leaf, policy.minValidityDays, now, source);
   checkExtendedKeyUsage(leaf, policy.requireExtendedKeyUsage === true, source);
 
   const ordered = orderChain(leaf, certificates, source);
-  for (const intermediate of ordered.intermediates) checkIntermediate(intermediate, now, source);
+  for (const intermediate of ordered.intermediates) {
+    checkIntermediate(intermediate, now, source);
+    checkSignatureAlgorithm(intermediate, source);
+  }
   if (ordered.droppedRoots.length > 0) {
     warnings.push(`${source} included the root ${describeCertificate(ordered.droppedRoots[0] as X509Certificate)}; it was dropped from certificateChain`);
   }
@@ -82,10 +87,19 @@ function findLeaf(certificates: readonly X509Certificate[], privateKey: KeyObjec
   throw new CertificateValidationError(
     'key-match',
     `${source}: certificate public key does not match the ${policy.keyOrigin ?? 'generated'} private key ` +
-      `(certificate ${describeCertificate(likelyLeaf)} SPKI SHA-256 ${spkiFingerprint(likelyLeaf.publicKey)}, ` +
+      `(certificate ${describeCertificate(likelyLeaf)} SPKI SHA-256 ${publicKeyFingerprint(likelyLeaf)}, ` +
       `${policy.keyOrigin ?? 'generated'} key SPKI SHA-256 ${spkiFingerprint(createPublicKey(privateKey))}); ` +
       (policy.keyOrigin === 'stored' ? 'certificate and privateKey in the secret must belong together' : "the CA must sign the submitted CSR's key"),
   );
+}
+
+/** Fingerprints the certificate's key, or says why it cannot: Node rejects unknown key algorithms. */
+function publicKeyFingerprint(certificate: X509Certificate): string {
+  try {
+    return spkiFingerprint(certificate.publicKey);
+  } catch {
+    return 'unavailable (unsupported public key algorithm)';
+  }
 }
 
 function matchesKey(certificate: X509Certificate, privateKey: KeyObject): boolean {
@@ -196,7 +210,7 @@ function checkTrustAnchors(
 
   throw new CertificateValidationError(
     'trust-anchor',
-    `${source}: the chain ends at ${describeCertificate(top)}, issued by "${top.issuer.split('\n').join(', ')}", ` +
+    `${source}: the chain ends at ${describeCertificate(top)}, issued by "${formatName(top.issuer)}", ` +
       'which is not signed by any certificate in rotation.trustAnchors (or that anchor has expired); ' +
       'an intermediate may be missing from the CA response or from certificateChain, or the certificate comes from another CA',
   );

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../errors.js';
-import { providerConfigSchema } from '../providers/provider-config.js';
+import { providerConfigSchema, REVOKING_PROVIDER_TYPES } from '../providers/provider-config.js';
+import { registrationConfigSchema } from '../registration/registration-config.js';
 import { pemCertificates } from './schema-parts.js';
-import { checkEndpointUrl } from './url-policy.js';
+import { checkHttpsUrl } from './url-policy.js';
 
 const subjectConfig = z.strictObject({
   commonName: z.string().min(1).max(64),
@@ -24,13 +25,19 @@ const dnsName = z
   )
   .max(253);
 const ipAddress = z.union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address' });
-const uri = z.string().refine(isAbsoluteUri, 'must be an absolute URI such as "spiffe://example.org/svc"');
+// IA5String fields (RFC 5280 4.2.1.6) hold ASCII only, so anything else would be silently changed.
+const printableAscii = /^[\x21-\x7e]+$/;
+const uri = z
+  .string()
+  .max(1024)
+  .regex(printableAscii, 'must be printable ASCII without spaces: percent-encode other characters')
+  .refine(isAbsoluteUri, 'must be an absolute URI such as "spiffe://example.org/svc"');
 
 const subjectAltNamesConfig = z.strictObject({
   dns: z.array(dnsName).max(100).optional(),
   uri: z.array(uri).max(100).optional(),
   ip: z.array(ipAddress).max(100).optional(),
-  email: z.array(z.email()).max(100).optional(),
+  email: z.array(z.email().regex(printableAscii, 'must be an ASCII email address')).max(100).optional(),
 });
 
 const keyConfig = z.discriminatedUnion('algorithm', [
@@ -53,7 +60,7 @@ const handshakeConfig = z
     timeoutMs: z.number().int().min(1_000).max(60_000).optional(),
   })
   .superRefine((handshake, context) => {
-    const problem = checkEndpointUrl(handshake.url, false);
+    const problem = checkHttpsUrl(handshake.url);
     if (problem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: problem });
   });
 
@@ -66,6 +73,18 @@ const rotationConfigSchema = z.strictObject({
   minValidityDays: z.number().positive().max(3650).default(1),
   trustAnchors: pemCertificates.optional(),
   requireExtendedKeyUsage: z.boolean().default(false),
+  identityCheck: z.enum(['strict', 'off'], { message: 'must be "strict" or "off"' }).default('strict'),
+  registration: registrationConfigSchema.optional(),
+  /** Whether finishSecret revokes the certificate that the rotation moved to AWSPREVIOUS. */
+  revokePrevious: z.enum(['never', 'afterRotation'], { message: 'must be "never" or "afterRotation"' }).default('never'),
+}).superRefine((rotation, context) => {
+  if (rotation.revokePrevious === 'afterRotation' && !REVOKING_PROVIDER_TYPES.has(rotation.provider.type)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['revokePrevious'],
+      message: `provider '${rotation.provider.type}' cannot revoke certificates, so "afterRotation" is not available: use "never", or a provider that revokes (${[...REVOKING_PROVIDER_TYPES].join(', ')})`,
+    });
+  }
 });
 
 export type RotationConfig = z.output<typeof rotationConfigSchema>;
@@ -74,6 +93,7 @@ export type KeySpec = RotationConfig['key'];
 export type SubjectConfig = RotationConfig['subject'];
 export type SubjectAltNamesConfig = NonNullable<RotationConfig['subjectAltNames']>;
 export type HandshakeConfig = NonNullable<RotationConfig['handshake']>;
+export type { RegistrationConfig } from '../registration/registration-config.js';
 
 /** Validates a secret's `rotation` block and applies defaults; every bad field is reported by path. */
 export function parseRotationConfig(raw: unknown): RotationConfig {
@@ -82,7 +102,7 @@ export function parseRotationConfig(raw: unknown): RotationConfig {
 
   const issues = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`);
   throw new ConfigurationError(
-    `invalid rotation configuration in the secret: ${issues.join('; ')}. Fix these fields in the secret's AWSCURRENT value and rotate again`,
+    `invalid rotation configuration in the secret: ${issues.join('; ')}. Fix these fields in the secret's AWSCURRENT value (put-secret-value stores the whole JSON document, so keep the certificate fields) and retry the rotation`,
     issues,
     { context: { field: issues.length === 1 ? formatPath(result.error.issues[0]?.path ?? []) : 'rotation' } },
   );
@@ -99,6 +119,10 @@ function formatPath(path: readonly PropertyKey[]): string {
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
+  }
+
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return `is required (${issue.expected})`;
   }
 
   return issue.message;

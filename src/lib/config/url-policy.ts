@@ -47,10 +47,12 @@ export function checkHttpsUrl(raw: string): string | undefined {
 
 /**
  * Quotes a rejected value for an error message. The message reaches logs and SNS, so a value that
- * holds a PEM block (a key pasted into the wrong field) or is long is not quoted in full.
+ * contains a PEM block or a long run of base64 (a key pasted into the wrong field) is described
+ * instead, and any other long value is cut.
  */
 function quoteForMessage(raw: string): string {
   if (raw.includes('-----BEGIN')) return 'the value (a PEM block)';
+  if (/[A-Za-z0-9+/]{40,}/.test(raw)) return `the value (${raw.length} characters with a run of base64)`;
   const MAX_QUOTED_CHARACTERS = 80;
 
   return raw.length > MAX_QUOTED_CHARACTERS ? `${JSON.stringify(raw.slice(0, MAX_QUOTED_CHARACTERS))}...` : JSON.stringify(raw);

@@ -63,7 +63,8 @@ export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpRespon
       fail(
         new HttpRequestError(tls === undefined ? 'connection' : 'tls', `${options.method} ${url.origin}${url.pathname} failed: ${tls ?? error.message}`, {
           cause: error,
-          retryable: tls === undefined,
+          // A name that DNS reports as nonexistent stays so; EAI_AGAIN is the transient lookup failure.
+          retryable: tls === undefined && error.code !== 'ENOTFOUND',
         }),
       );
     });

@@ -1,6 +1,7 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { readPrivateKey } from '../certificates/keys.js';
-import { parseCertificates } from '../certificates/pem.js';
+import { verifyClientPath } from '../certificates/path-validation.js';
+import { parseCertificates, toPem, toPemBundle } from '../certificates/pem.js';
 import { validateIssuedCertificate, type ValidatedCertificate } from '../certificates/validate.js';
 import { parseRotationConfig, type RotationConfig } from '../config/rotation-config.js';
 import { SecretStateError, SecretValueError } from '../errors.js';
@@ -43,7 +44,25 @@ export async function loadPendingCredentials(context: StepContext): Promise<Pend
   ];
   const validated = validateIssuedCertificate(certificates, privateKey, { ...validationPolicy(config), keyOrigin: 'stored' }, dependencies.now(), where);
 
+  await verifyWithTrustAnchors(validated, document.privateKey, config, where);
+
   return { document, config, privateKey, privateKeyPem: document.privateKey, validated };
+}
+
+/**
+ * Runs OpenSSL's own path validation on the chain when trust anchors are configured, so every check
+ * an OpenSSL-based partner makes (pathLenConstraint, issuer keyUsage, critical extensions, digest
+ * strength) also guards promotion when no live handshake is configured.
+ */
+export async function verifyWithTrustAnchors(validated: ValidatedCertificate, privateKeyPem: string, config: RotationConfig, source: string): Promise<void> {
+  if (config.trustAnchors === undefined) return;
+
+  await verifyClientPath({
+    chainPem: toPem(validated.leaf) + toPemBundle(validated.chain),
+    privateKeyPem,
+    trustAnchorsPem: config.trustAnchors,
+    source,
+  });
 }
 
 export function validationPolicy(config: RotationConfig) {

@@ -5,6 +5,8 @@ import type { RotationLogger } from '../logger.js';
 import type { RotationNotifier } from '../notifications.js';
 import type { CertificateProvider } from '../providers/index.js';
 import type { ProviderConfig } from '../config/rotation-config.js';
+import type { RetryPolicy } from '../net/retry.js';
+import type { TimeBudget } from '../time-budget.js';
 
 /** Everything a rotation step talks to; tests swap any of them. */
 export interface RotationDependencies {
@@ -13,6 +15,8 @@ export interface RotationDependencies {
   createProvider: (config: ProviderConfig) => CertificateProvider;
   logger: RotationLogger;
   now: () => Date;
+  /** Retries of HTTP calls to providers, registration endpoints and the partner. */
+  retryPolicy: RetryPolicy;
 }
 
 export interface StepContext {
@@ -22,4 +26,6 @@ export interface StepContext {
   dependencies: RotationDependencies;
   logger: RotationLogger;
   lambdaContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
+  /** The invocation's remaining time; checked before every operation the step could not finish. */
+  budget: TimeBudget;
 }

@@ -1,10 +1,9 @@
-import { testHandshake, HANDSHAKE_TIMEOUT_MS } from '../handshake.js';
+import { testHandshake } from '../handshake.js';
+import { toPkcs8Pem } from '../certificates/keys.js';
 import { toPem, toPemBundle } from '../certificates/pem.js';
-import { loadPendingCredentials } from './pending-credentials.js';
+import { OPERATION_MIN_MS } from '../time-budget.js';
+import { loadPendingCredentials, type PendingCredentials } from './pending-credentials.js';
 import type { StepContext } from './step-context.js';
-
-// Time kept back from the Lambda's remaining time so a slow partner cannot make the function time out mid-step.
-const HANDSHAKE_TIME_RESERVE_MS = 2_000;
 
 /**
  * testSecret: validate the pending certificate again as stored, then prove it with a live mTLS
@@ -17,6 +16,15 @@ export async function testSecret(context: StepContext): Promise<void> {
   for (const warning of pending.validated.warnings) logger.warn(warning);
   logger.info('pending certificate passed validation', { certificate: pending.validated.summary });
 
+  await proveWithPartner(context, pending);
+}
+
+/**
+ * Sends a live mTLS request to the partner with the pending certificate; logs a warning instead
+ * when `rotation.handshake` is not set.
+ */
+export async function proveWithPartner(context: StepContext, pending: PendingCredentials): Promise<void> {
+  const { logger } = context;
   const handshake = pending.config.handshake;
   if (handshake === undefined) {
     logger.warn('rotation.handshake is not set, so the pending certificate was not tested against a live partner endpoint');
@@ -24,15 +32,15 @@ export async function testSecret(context: StepContext): Promise<void> {
     return;
   }
 
-  const remaining = context.lambdaContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-  const timeoutMs = Math.max(1_000, Math.min(handshake.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, remaining - HANDSHAKE_TIME_RESERVE_MS));
+  // Each attempt's timeout is cut to the time left, so a slow partner cannot make Lambda stop the step mid-request.
+  context.budget.require('the mTLS handshake test', OPERATION_MIN_MS.handshake);
   const result = await testHandshake(
     handshake,
     {
       certificateChainPem: toPem(pending.validated.leaf) + toPemBundle(pending.validated.chain),
-      privateKeyPem: pending.privateKeyPem,
+      privateKeyPem: toPkcs8Pem(pending.privateKey),
     },
-    timeoutMs,
+    { logger, retryPolicy: context.dependencies.retryPolicy, remainingTimeMs: () => context.budget.remainingMs() },
   );
   logger.info('mTLS test against the partner passed', { url: handshake.url, status: result.status, tlsProtocol: result.tlsProtocol, durationMs: result.durationMs });
 }

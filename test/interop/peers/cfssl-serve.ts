@@ -43,18 +43,28 @@ interface CertificateAuthority {
   signingConfigPath: string;
 }
 
+export interface CfsslServeOptions {
+  /**
+   * Hex HMAC key that the client profile requires (cfssl's auth_key, type
+   * "standard"), so that profile signs only through /api/v1/cfssl/authsign.
+   * The default profile stays unauthenticated.
+   */
+  clientProfileAuthKeyHex?: string;
+}
+
 /**
  * Starts `cfssl serve` on 127.0.0.1 with a two-level CA made by the cfssl CLI
- * in a new temporary directory. The API needs no authentication key.
+ * in a new temporary directory. Without options the API needs no
+ * authentication key.
  */
-export async function startCfsslServe(): Promise<CfsslServe> {
+export async function startCfsslServe(options: CfsslServeOptions = {}): Promise<CfsslServe> {
   const cfssl = await findExecutable('cfssl', {
     installHint: 'install the Debian package golang-cfssl (apt-get install -y golang-cfssl)',
   });
   const directory = await mkdtemp(join(tmpdir(), 'cfssl-serve-'));
 
   try {
-    const authority = await createCertificateAuthority(cfssl, directory);
+    const authority = await createCertificateAuthority(cfssl, directory, options);
     const { url, peer } = await startOnFreePort((port) => startServer(cfssl, directory, authority, port));
     let closing: Promise<void> | undefined;
 
@@ -71,7 +81,7 @@ export async function startCfsslServe(): Promise<CfsslServe> {
   }
 }
 
-async function createCertificateAuthority(cfssl: string, directory: string): Promise<CertificateAuthority> {
+async function createCertificateAuthority(cfssl: string, directory: string, options: CfsslServeOptions): Promise<CertificateAuthority> {
   // RSA keys, because node-forge, which the rotator uses, reads only RSA
   // public keys from certificates.
   const subjectNames = [{ O: 'mtls-cert-rotator interop tests' }];
@@ -99,7 +109,9 @@ async function createCertificateAuthority(cfssl: string, directory: string): Pro
       },
     },
   });
+  const authKeyName = 'rotator';
   const signingConfigPath = await writeJson(directory, 'serve-signing.json', {
+    ...(options.clientProfileAuthKeyHex === undefined ? {} : { auth_keys: { [authKeyName]: { type: 'standard', key: options.clientProfileAuthKeyHex } } }),
     signing: {
       default: {
         expiry: `${CFSSL_DEFAULT_EXPIRY_HOURS}h`,
@@ -109,6 +121,7 @@ async function createCertificateAuthority(cfssl: string, directory: string): Pro
         [CFSSL_CLIENT_PROFILE]: {
           expiry: `${CFSSL_CLIENT_EXPIRY_HOURS}h`,
           usages: ['digital signature', 'key encipherment', 'client auth'],
+          ...(options.clientProfileAuthKeyHex === undefined ? {} : { auth_key: authKeyName }),
         },
       },
     },

@@ -28,6 +28,10 @@ const KMS_CONDITION_ID = 'HasSecretsKmsKey';
 const SECRET_ARN_PATTERN = {
   'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:mtls/*',
 };
+const CREDENTIALS_ARN_PATTERN = {
+  'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:mtls-credentials/*',
+};
+const EXAMPLE_CREDENTIALS_ARN_PATTERN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ca-credentials/*';
 const SECRETS_MANAGER_ACTIONS = [
   'secretsmanager:DescribeSecret',
   'secretsmanager:GetSecretValue',
@@ -251,10 +255,23 @@ describe('Secrets Manager invoke permission', () => {
   });
 });
 
+/** Returns the statements whose only resource is `resource`. */
+function statementsOn(statements: PolicyStatement[], resource: unknown): PolicyStatement[] {
+  return statements.filter((statement) => JSON.stringify(asArray(statement.Resource)) === JSON.stringify([resource]));
+}
+
+/** Resolves a Resource entry to its ARN text: a plain string, or the template string of Fn::Sub. */
+function resourceText(resource: unknown): string | undefined {
+  if (typeof resource === 'string') return resource;
+  const sub = (resource as { 'Fn::Sub'?: unknown })['Fn::Sub'];
+
+  return typeof sub === 'string' ? sub : undefined;
+}
+
 describe('function role', () => {
   it('grants exactly the four rotation actions', () => {
     // Prepare
-    const statements = statementsWithActionPrefix(roleStatements(output.template), 'secretsmanager:');
+    const statements = statementsOn(roleStatements(output.template), SECRET_ARN_PATTERN);
 
     // Act
     const actions = statements.flatMap((statement) => asArray(statement.Action)).sort();
@@ -263,16 +280,60 @@ describe('function role', () => {
     expect(actions, 'secretsmanager actions granted to the role').toEqual(SECRETS_MANAGER_ACTIONS);
   });
 
-  it('scopes secretsmanager actions to pattern', () => {
+  it('scopes secretsmanager actions to patterns', () => {
     // Prepare
     const statements = statementsWithActionPrefix(roleStatements(output.template), 'secretsmanager:');
 
     // Assess
-    expect(statements.length, 'statements with secretsmanager actions').toBeGreaterThan(0);
+    expect(statements.length, 'statements with secretsmanager actions').toBe(2);
     for (const statement of statements) {
       const description = JSON.stringify(statement);
       expect(statement.Effect, description).toBe('Allow');
-      expect(asArray(statement.Resource), `Resource of ${description}`).toEqual([SECRET_ARN_PATTERN]);
+      expect([[SECRET_ARN_PATTERN], [CREDENTIALS_ARN_PATTERN]], `Resource of ${description}`).toContainEqual(asArray(statement.Resource));
+    }
+  });
+
+  it('only reads credentials secrets', () => {
+    // Prepare
+    const statements = statementsOn(roleStatements(output.template), CREDENTIALS_ARN_PATTERN);
+
+    // Assess
+    expect(statements.length, 'statements on credentialsSecretArnPattern').toBe(1);
+    expect(asArray(statements[0]?.Action ?? [])).toEqual(['secretsmanager:GetSecretValue']);
+    expect(statements[0]?.Effect).toBe('Allow');
+  });
+
+  it('keeps credentials apart from rotated secrets', () => {
+    // Prepare
+    const rotated = resourceText(SECRET_ARN_PATTERN)!.replace(/\*$/, '');
+    const credentials = resourceText(CREDENTIALS_ARN_PATTERN)!.replace(/\*$/, '');
+
+    // Assess: neither prefix covers the other, so no write action reaches a credentials secret.
+    expect(credentials.startsWith(rotated), `${credentials} inside ${rotated}`).toBe(false);
+    expect(rotated.startsWith(credentials), `${rotated} inside ${credentials}`).toBe(false);
+  });
+
+  it('bounds every wildcard to what AWS requires', () => {
+    // Prepare
+    const resources = roleStatements(output.template).flatMap((statement) => asArray(statement.Resource).map((resource) => ({ statement, resource })));
+
+    // Assess: a secret ARN pattern needs its trailing "*" for the random suffix Secrets Manager
+    // appends. The log statements need ":*" for the streams of the function's own log group.
+    for (const { statement, resource } of resources) {
+      const text = resourceText(resource);
+      const description = JSON.stringify(statement);
+      if (text === undefined) {
+        expect(resource, `Resource of ${description}`).toEqual({ Ref: TOPIC_ID });
+        continue;
+      }
+      const wildcards = text.indexOf('*') === -1 ? 'none' : text.slice(text.indexOf('*'));
+      if (text.includes(':secretsmanager:')) {
+        expect(text, description).toMatch(/:secret:[A-Za-z0-9/_+=.@-]+\/\*$/);
+      } else if (text.includes(':logs:')) {
+        expect(text, description).toMatch(/:log-group:\/aws\/lambda\/mtls-cert-rotator-dev\*:\*(:\*)?$/);
+      } else {
+        expect(wildcards, `wildcard in ${description}`).toBe('none');
+      }
     }
   });
 
@@ -338,5 +399,25 @@ describe.skipIf(reusedDirectory !== undefined)('function role with secretsKmsKey
     expect(statement?.Condition, `Condition of ${description}`).toEqual({
       StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } },
     });
+  });
+});
+
+describe.skipIf(reusedDirectory !== undefined)('function role with credentialsSecretArnPattern', () => {
+  let credentialsOutput: PackageOutput;
+
+  beforeAll(async () => {
+    credentialsOutput = await packageService([`--param=credentialsSecretArnPattern=${EXAMPLE_CREDENTIALS_ARN_PATTERN}`]);
+  }, PACKAGE_TIMEOUT_MS);
+
+  it('reads credentials from that pattern only', () => {
+    // Prepare
+    const statements = statementsWithActionPrefix(roleStatements(credentialsOutput.template), 'secretsmanager:');
+    const credentials = statementsOn(statements, { 'Fn::Sub': EXAMPLE_CREDENTIALS_ARN_PATTERN });
+
+    // Assess
+    expect(credentials.length, 'statements on the configured pattern').toBe(1);
+    expect(asArray(credentials[0]?.Action ?? [])).toEqual(['secretsmanager:GetSecretValue']);
+    expect(statementsOn(statements, CREDENTIALS_ARN_PATTERN), 'statements on the default pattern').toEqual([]);
+    expect(statementsOn(statements, SECRET_ARN_PATTERN).length, 'rotated secrets keep their statement').toBe(1);
   });
 });

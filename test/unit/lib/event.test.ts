@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidEventError } from '../../../src/lib/errors.js';
 import { parseRotationEvent } from '../../../src/lib/event.js';
@@ -29,5 +30,21 @@ describe('parseRotationEvent', () => {
   ])('rejects %s', (_case, raw, message) => {
     expect(() => parseRotationEvent(raw)).toThrow(InvalidEventError);
     expect(() => parseRotationEvent(raw)).toThrow(message);
+  });
+
+  it('throws only InvalidEventError on arbitrary input', () => {
+    const field = fc.oneof(fc.anything(), fc.string({ maxLength: 80 }), fc.constant(TOKEN), fc.constantFrom('createSecret', 'setSecret', 'testSecret', 'finishSecret'));
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.record({ SecretId: field, ClientRequestToken: field, Step: field, RotationToken: field }, { requiredKeys: [] })), (raw) => {
+        try {
+          const event = parseRotationEvent(raw);
+
+          return typeof event.SecretId === 'string' && event.ClientRequestToken.length >= 32 && ['createSecret', 'setSecret', 'testSecret', 'finishSecret'].includes(event.Step);
+        } catch (error) {
+          return error instanceof InvalidEventError;
+        }
+      }),
+      { numRuns: 1_000 },
+    );
   });
 });

@@ -21,12 +21,34 @@ describe('findPrivateKeyMaterial', () => {
   it('finds a registered key line', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     registerPrivateKey(rsa);
-    const secondLine = rsa.split('\n')[2] ?? '';
+    // Line 10 lies in the private exponent; the first lines contain the modulus, which is public.
+    const privateLine = rsa.split('\n')[10] ?? '';
 
-    expect(findPrivateKeyMaterial(`x ${secondLine} y`)).toBe('a line of a private key generated during the tests');
+    expect(findPrivateKeyMaterial(`x ${privateLine} y`)).toBe('a line of a private key generated during the tests');
   });
 
-  it('ignores certificates and ordinary text', () => {
+  it('ignores a certificate for a registered EC key', async () => {
+    const { createRootCa, issueCertificate } = await import('../../../dev/pki/index.js');
+    const ca = await createRootCa({ commonName: 'Key Material Test CA' });
+    const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const keyPem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    registerPrivateKey(keyPem);
+    // The last PEM line of an EC P-256 PKCS#8 key contains only the public point, which the certificate repeats.
+    const certificates = await Promise.all(Array.from({ length: 6 }, (_, index) => issueCertificate(ca, pair.publicKey, { subject: `CN=key-material-${index}` })));
+
+    for (const certificate of certificates) expect(findPrivateKeyMaterial(JSON.stringify({ certificate }))).toBeUndefined();
+    expect(findPrivateKeyMaterial(JSON.stringify({ key: keyPem.replace(/-----[A-Z ]+-----/g, '') }))).toBeDefined();
+  });
+
+  it('finds a short fragment of a registered key', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    registerPrivateKey(rsa);
+    const body = rsa.split('\n').filter((line) => !line.startsWith('-----')).join('');
+
+    expect(findPrivateKeyMaterial(`starts with "${body.slice(800, 840)}"`)).toBe('a fragment of a private key generated during the tests');
+  });
+
+    it('ignores certificates and ordinary text', () => {
     expect(findPrivateKeyMaterial('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nserial 0A1B')).toBeUndefined();
   });
 });

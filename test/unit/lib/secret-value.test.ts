@@ -17,6 +17,13 @@ describe('parseCredentialDocument', () => {
     expect(parseCredentialDocument({ SecretBinary: binary }, 'AWSCURRENT').rotation).toEqual(rotation);
   });
 
+  it.each([
+    ['SecretString', { SecretString: `\uFEFF${JSON.stringify({ rotation })}` }],
+    ['SecretBinary', { SecretBinary: new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(JSON.stringify({ rotation }))]) }],
+  ])('reads %s behind a byte-order mark', (_case, value) => {
+    expect(parseCredentialDocument(value, 'AWSCURRENT').rotation).toEqual(rotation);
+  });
+
   it('rejects SecretBinary that is not UTF-8', () => {
     expect(() => parseCredentialDocument({ SecretBinary: new Uint8Array([0xff, 0xfe, 0x00]) }, 'AWSCURRENT')).toThrow(/not UTF-8 text/);
   });
