@@ -402,6 +402,33 @@ describe.skipIf(reusedDirectory !== undefined)('function role with secretsKmsKey
   });
 });
 
+describe.skipIf(reusedDirectory !== undefined)('function role with acmPcaCertificateAuthorityArn', () => {
+  const caArn = 'arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/11111111-2222-3333-4444-555555555555';
+  let pcaOutput: PackageOutput;
+
+  beforeAll(async () => {
+    pcaOutput = await packageService([`--param=acmPcaCertificateAuthorityArn=${caArn}`]);
+  }, PACKAGE_TIMEOUT_MS);
+
+  it('grants the CA calls on that CA only', () => {
+    // Prepare
+    const policy = resource(pcaOutput.template, 'RotateAcmPcaPolicy');
+    const statements = (policy.Properties?.PolicyDocument as PolicyDocument).Statement;
+    const description = JSON.stringify(statements);
+
+    // Assess
+    expect(policy.Condition, 'Condition of RotateAcmPcaPolicy').toBe('HasAcmPcaCertificateAuthority');
+    expect(statements.length, `statements: ${description}`).toBe(1);
+    expect(asArray(statements[0]?.Action ?? []).sort(), `Action of ${description}`).toEqual([
+      'acm-pca:DescribeCertificateAuthority',
+      'acm-pca:GetCertificate',
+      'acm-pca:IssueCertificate',
+      'acm-pca:RevokeCertificate',
+    ]);
+    expect(statements[0]?.Resource, `Resource of ${description}`).toBe(caArn);
+  });
+});
+
 describe.skipIf(reusedDirectory !== undefined)('function role with credentialsSecretArnPattern', () => {
   let credentialsOutput: PackageOutput;
 
