@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { checkBodyTemplate, type TemplateRules } from '../net/body-template.js';
+import { checkEndpointUrl } from './url-policy.js';
 
 /** Name or ARN of a Secrets Manager secret that contains credentials; ARNs run past the 512-character name limit. */
 export const credentialsSecretId = z.string().min(1).max(2048);
@@ -55,4 +57,34 @@ export function checkAuthHeaderConflict(auth: HttpAuthConfig | undefined, header
   const clash = Object.keys(headers).find((name) => name.toLowerCase() === auth.headerName.toLowerCase());
 
   return clash === undefined ? undefined : `header ${clash} is also auth.headerName: the credentials secret supplies its value, so remove it from "headers"`;
+}
+
+/** The fields that the `http` provider and partner registration share. */
+export interface HttpEndpointFields {
+  url: string;
+  allowInsecureHttp?: boolean | undefined;
+  body: string;
+  contentType: string;
+  auth?: HttpAuthConfig | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
+/**
+ * Adds the schema issues of an HTTP endpoint block: the URL policy, the body template against
+ * `template` (the placeholders of that block), and an auth header that clashes with a fixed header.
+ */
+export function addHttpEndpointIssues(
+  endpoint: HttpEndpointFields,
+  context: z.RefinementCtx,
+  template: Omit<TemplateRules, 'contentType'>,
+): void {
+  const problem = checkEndpointUrl(endpoint.url, endpoint.allowInsecureHttp === true);
+  if (problem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: problem });
+
+  for (const message of checkBodyTemplate(endpoint.body, { ...template, contentType: endpoint.contentType })) {
+    context.addIssue({ code: 'custom', path: ['body'], message });
+  }
+
+  const clash = checkAuthHeaderConflict(endpoint.auth, endpoint.headers);
+  if (clash !== undefined) context.addIssue({ code: 'custom', path: ['headers'], message: clash });
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { checkAuthHeaderConflict, httpAuthConfig, httpHeaders, httpMethod, httpTimeoutMs } from '../config/http-endpoint-config.js';
+import { addHttpEndpointIssues, httpAuthConfig, httpHeaders, httpMethod, httpTimeoutMs } from '../config/http-endpoint-config.js';
 import { pemCertificates } from '../config/schema-parts.js';
-import { checkEndpointUrl } from '../config/url-policy.js';
-import { checkBodyTemplate, jsonStringContent, MAX_BODY_TEMPLATE_LENGTH } from '../net/body-template.js';
+import { jsonStringContent, MAX_BODY_TEMPLATE_LENGTH } from '../net/body-template.js';
 import { parseJsonPath } from '../net/json-path.js';
 
 /** Placeholders of the `http` provider's body template; the CSR ones are the reason for the request. */
@@ -50,23 +49,8 @@ export const httpProviderSchema = z
     allowInsecureHttp: z.boolean().optional(),
     timeoutMs: httpTimeoutMs.optional(),
   })
-  .superRefine((provider, context) => {
-    const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
-    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: problem });
-
-    const templateRules = {
-      known: HTTP_PROVIDER_PLACEHOLDERS,
-      requireOneOf: CSR_PLACEHOLDERS,
-      requiredContent: 'the CSR',
-      contentType: provider.contentType,
-      samples: SAMPLE_VALUES,
-    };
-    for (const message of checkBodyTemplate(provider.body, templateRules)) {
-      context.addIssue({ code: 'custom', path: ['body'], message });
-    }
-
-    const clash = checkAuthHeaderConflict(provider.auth, provider.headers);
-    if (clash !== undefined) context.addIssue({ code: 'custom', path: ['headers'], message: clash });
-  });
+  .superRefine((provider, context) =>
+    addHttpEndpointIssues(provider, context, { known: HTTP_PROVIDER_PLACEHOLDERS, requireOneOf: CSR_PLACEHOLDERS, requiredContent: 'the CSR', samples: SAMPLE_VALUES }),
+  );
 
 export type HttpProviderConfig = z.output<typeof httpProviderSchema>;

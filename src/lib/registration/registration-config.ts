@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { checkAuthHeaderConflict, httpAuthConfig, httpHeaders, httpMethod, httpTimeoutMs } from '../config/http-endpoint-config.js';
+import { addHttpEndpointIssues, httpAuthConfig, httpHeaders, httpMethod, httpTimeoutMs } from '../config/http-endpoint-config.js';
 import { pemCertificates } from '../config/schema-parts.js';
-import { checkEndpointUrl } from '../config/url-policy.js';
-import { checkBodyTemplate, jsonStringContent, MAX_BODY_TEMPLATE_LENGTH } from '../net/body-template.js';
+import { jsonStringContent, MAX_BODY_TEMPLATE_LENGTH } from '../net/body-template.js';
 
 /** Placeholders that carry the certificate itself; a registration body must use one of them. */
 export const CERTIFICATE_PLACEHOLDERS = ['certificatePem', 'certificatePemJson'] as const;
@@ -42,23 +41,8 @@ export const registrationConfigSchema = z
     alreadyRegisteredStatus: z.number().int().min(400).max(499).optional(),
     timeoutMs: httpTimeoutMs.optional(),
   })
-  .superRefine((registration, context) => {
-    const problem = checkEndpointUrl(registration.url, registration.allowInsecureHttp === true);
-    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: problem });
-
-    const templateRules = {
-      known: REGISTRATION_PLACEHOLDERS,
-      requireOneOf: CERTIFICATE_PLACEHOLDERS,
-      requiredContent: 'the certificate',
-      contentType: registration.contentType,
-      samples: SAMPLE_VALUES,
-    };
-    for (const message of checkBodyTemplate(registration.body, templateRules)) {
-      context.addIssue({ code: 'custom', path: ['body'], message });
-    }
-
-    const clash = checkAuthHeaderConflict(registration.auth, registration.headers);
-    if (clash !== undefined) context.addIssue({ code: 'custom', path: ['headers'], message: clash });
-  });
+  .superRefine((registration, context) =>
+    addHttpEndpointIssues(registration, context, { known: REGISTRATION_PLACEHOLDERS, requireOneOf: CERTIFICATE_PLACEHOLDERS, requiredContent: 'the certificate', samples: SAMPLE_VALUES }),
+  );
 
 export type RegistrationConfig = z.output<typeof registrationConfigSchema>;
