@@ -42,7 +42,7 @@ const { startAcmPcaStandIn, startVaultStandIn } = await import('./provider-stand
 const started = Date.now();
 const env = await startLocalEnvironment();
 const acmPca = options.provider === 'acm-pca' ? await startAcmPcaStandIn(env) : undefined;
-const vault = options.provider === 'vault' ? await startVaultStandIn(env, { secretName: 'vault/rotation-token' }) : undefined;
+const vault = options.provider === 'vault' ? await startVaultStandIn(env, { secretName: 'mtls-credentials/vault-token' }) : undefined;
 // The stand-in providers also show revocation of the certificate each rotation supersedes.
 const bootstrapOverrides = acmPca
   ? { provider: acmPca.providerBlock(), revokePrevious: 'afterRotation' }

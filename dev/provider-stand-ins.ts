@@ -59,7 +59,7 @@ export async function startVaultStandIn(env: LocalEnvironment, options: { namesp
     tls: { certificatePem: env.pki.server.certificateChainPem, privateKeyPem: env.pki.server.privateKeyPem },
   });
   const created = await env.secretsManager.send(
-    new CreateSecretCommand({ Name: options.secretName ?? `vault/rotation-token-${randomBytes(4).toString('hex')}`, SecretString: JSON.stringify({ token }) }),
+    new CreateSecretCommand({ Name: options.secretName ?? `mtls-credentials/vault-token-${randomBytes(4).toString('hex')}`, SecretString: JSON.stringify({ token }) }),
   );
   const credentialsSecretArn = created.ARN ?? '';
 
