@@ -200,7 +200,7 @@ describe('vault provider', () => {
 
     expect(result.failed?.error?.name).toBe('ProviderError');
     expect(result.failed?.error?.message).toBe(
-      `provider 'vault' sign rejected the request with HTTP 403: "permission denied": check the token in credentials secret ${credentialsSecretId} and that its policy allows "update" on pki/sign/mtls-client`,
+      `provider 'vault' sign rejected the request with HTTP 403: "permission denied": check the token in credentials secret ${credentialsSecretId} and that its policy allows "update" on pki/sign/mtls-client, or set rotation.provider.namespace if the mount lives in a Vault namespace`,
     );
     expect(result.currentUnchanged).toBe(true);
     expect(result.storedPending).toBe(false);

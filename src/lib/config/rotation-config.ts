@@ -102,7 +102,7 @@ export function parseRotationConfig(raw: unknown): RotationConfig {
 
   const issues = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`);
   throw new ConfigurationError(
-    `invalid rotation configuration in the secret: ${issues.join('; ')}. Fix these fields in the secret's AWSCURRENT value (put-secret-value stores the whole JSON document, so keep the certificate fields) and retry the rotation`,
+    `invalid rotation configuration in the secret: ${issues.join('; ')}. Fix these fields in the secret's AWSCURRENT value (put-secret-value stores the whole JSON document, so keep the certificate fields), remove AWSPENDING from this rotation's version, then rotate again`,
     issues,
     { context: { field: issues.length === 1 ? formatPath(result.error.issues[0]?.path ?? []) : 'rotation' } },
   );
@@ -121,11 +121,31 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
   }
 
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
-    return `is required (${issue.expected})`;
+  // Schema fields with their own message keep it; only the validation library's defaults are reworded.
+  if (!/^(Invalid input|Too small|Too big|Invalid discriminator)/.test(issue.message)) return issue.message;
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'must be a whole number';
+  if (issue.code === 'invalid_type') {
+    const received = /received (\w+)$/.exec(issue.message)?.[1];
+
+    return received === 'undefined' ? `is required (${issue.expected})` : `must be ${article(issue.expected)} ${issue.expected}, got ${received ?? 'another type'}`;
+  }
+  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
+    return `must be one of ${issue.options.map((option) => JSON.stringify(option)).join(', ')}`;
+  }
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+    const comparison = issue.code === 'too_small' ? 'at least' : 'at most';
+    const unit = issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' entries' : '';
+    const exclusive = issue.inclusive === false ? (issue.code === 'too_small' ? 'more than' : 'less than') : comparison;
+
+    return `must be ${exclusive} ${String(bound)}${unit}`;
   }
 
   return issue.message;
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? 'an' : 'a';
 }
 
 function isAbsoluteUri(value: string): boolean {

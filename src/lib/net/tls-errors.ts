@@ -30,7 +30,10 @@ export function describeTlsError(error: NodeJS.ErrnoException, host: string): st
   };
   const problem = serverCertificateProblems[code];
   if (problem !== undefined) {
-    return `the server certificate of ${host} ${problem} (${code}): set caCertificates to the CA that issued it, or serverName to a name it carries`;
+    return (
+      `the server certificate of ${host} ${problem} (${code}): set caCertificates of this endpoint (rotation.provider, rotation.handshake or rotation.registration) ` +
+      'to the CA that issued it; for rotation.handshake, serverName can name a host the certificate carries'
+    );
   }
 
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO') {

@@ -85,7 +85,8 @@ export class CfsslProvider implements CertificateProvider {
     const envelope = parseEnvelope(text);
     if (envelope === undefined) {
       throw new ProviderError(
-        `provider 'cfssl' ${operation} returned HTTP ${status} with a body that is not CFSSL's JSON envelope (starts with ${quoteUntrusted(text.slice(0, 60))}); check that rotation.provider.url points at the CFSSL API`,
+        `provider 'cfssl' ${operation} returned HTTP ${status} with a body that is not CFSSL's JSON envelope (starts with ${quoteUntrusted(text.slice(0, 60))}); check that rotation.provider.url points at the CFSSL API` +
+          (status === 404 && operation === 'sign' ? ', or set credentialsSecretId when every signing profile has an auth_key, since cfssl serve then offers only authsign' : ''),
         { retryable: status >= 500, context: { ...context, status } },
       );
     }

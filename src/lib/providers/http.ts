@@ -124,12 +124,16 @@ export class HttpProvider implements CertificateProvider {
       );
     }
 
+    const parseValues = (values: string[], offset: number) =>
+      values.flatMap((value, index) =>
+        parseOrThrow(() => parseCertificates(value, `${source}, value ${offset + index + 1}`), response.status, 'the configured paths hold no certificate', context, describeStart),
+      );
+    // The certificate is read and parsed before the chain, so a bad certificate is the error reported first.
     const certificates = valuesAt(document, format.certificatePath, 'certificatePath', response.status, true) as string[];
+    const leafCertificates = parseValues(certificates, 0);
     const chain = format.chainPath === undefined ? [] : (valuesAt(document, format.chainPath, 'chainPath', response.status, false) ?? []);
 
-    return [...certificates, ...chain].flatMap((value, index) =>
-      parseOrThrow(() => parseCertificates(value, `${source}, value ${index + 1}`), response.status, 'the configured paths hold no certificate', context, describeStart),
-    );
+    return [...leafCertificates, ...parseValues(chain, certificates.length)];
   }
 }
 
@@ -137,8 +141,8 @@ export class HttpProvider implements CertificateProvider {
 function valuesAt(document: unknown, path: string, field: string, status: number, required: boolean): string[] | undefined {
   const context = { ...CONTEXT, status };
   const lookup = readJsonPath(document, parseJsonPath(path) ?? []);
+  // A configured chainPath that is absent is a wrong path, not an empty chain: only null or [] mean no chain.
   if (!lookup.found) {
-    if (!required) return undefined;
     throw new ProviderError(
       `provider 'http' ${OPERATION} returned HTTP ${status} JSON without a value at response.${field} "${path}": the response ends at ${lookup.missingAt}${keysAt(document, lookup.missingAt)}; fix rotation.provider.response.${field}`,
       { context },

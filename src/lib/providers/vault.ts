@@ -171,7 +171,9 @@ export class VaultProvider implements CertificateProvider {
     const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
     const path = operation === 'sign' ? `${mount}/sign/${role}` : `${mount}/revoke`;
     if (status === 401 || status === 403) {
-      return `check the token in credentials secret ${credentialsSecretId} and that its policy allows "update" on ${path}${where}`;
+      const namespaceHint = namespace === undefined ? ', or set rotation.provider.namespace if the mount lives in a Vault namespace' : '';
+
+      return `check the token in credentials secret ${credentialsSecretId} and that its policy allows "update" on ${path}${where}${namespaceHint}`;
     }
     if (status === 404) return `check rotation.provider.mount "${mount}"${operation === 'sign' ? ` and role "${role}"` : ''}${where}`;
     if (isRetryableStatus(status)) return 'Vault is sealed, on standby, overloaded or rate-limiting: rotating again can succeed';

@@ -43,7 +43,10 @@ describe('production source', () => {
 
     expect(schemas.length).toBeGreaterThan(0);
     for (const schema of schemas) {
-      expect(/check(Endpoint|Https)Url\(/.test(schema.text), `${schema.name} declares a url without checkEndpointUrl or checkHttpsUrl`).toBe(true);
+      expect(
+        /check(Endpoint|Https)Url\(|addHttpEndpointIssues\(/.test(schema.text),
+        `${schema.name} declares a url without checkEndpointUrl, checkHttpsUrl or addHttpEndpointIssues`,
+      ).toBe(true);
     }
   });
 });

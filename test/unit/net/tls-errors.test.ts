@@ -26,7 +26,7 @@ describe('describeTlsError', () => {
   ])('names the host and the fix for %s', (code) => {
     const text = describeTlsError(errorWithCode(code), 'ca.example.test');
 
-    expect(text).toMatch(new RegExp(`^the server certificate of ca\\.example\\.test .+ \\(${code}\\): set caCertificates to the CA that issued it, or serverName to a name it carries$`));
+    expect(text).toMatch(new RegExp(`^the server certificate of ca\\.example\\.test .+ \\(${code}\\): set caCertificates of this endpoint \\(rotation\\.provider, rotation\\.handshake or rotation\\.registration\\) to the CA that issued it; for rotation\\.handshake, serverName can name a host the certificate carries$`));
   });
 
   it('reads a TLS alert from the server', () => {

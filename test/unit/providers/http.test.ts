@@ -155,6 +155,17 @@ describe('HttpProvider failures', () => {
     for (const fragment of fragments) expect(error.message).toContain(fragment);
   });
 
+  it('reports a chainPath missing from the response', async () => {
+    // The chain sits under another key than the configured data.chain, so it must not pass as "no chain".
+    server('none').setResponder(() => json(200, { data: { certificate: pki.intermediate.certificatePem, ca_chain: [] } }));
+
+    const error = (await issueError('none')) as ProviderError;
+
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toContain('without a value at response.chainPath "data.chain"');
+    expect(error.message).toContain('fix rotation.provider.response.chainPath');
+  });
+
   it('reports JSON in pem format', async () => {
     const error = await issueError('none', { response: { format: 'pem' } });
 
