@@ -79,7 +79,8 @@ export type CertificateCheck =
   | 'chain'
   | 'trust-anchor'
   | 'identity'
-  | 'signature-algorithm';
+  | 'signature-algorithm'
+  | 'key-strength';
 
 /** The live mTLS test against the partner endpoint failed. */
 export class HandshakeError extends RotationError {}

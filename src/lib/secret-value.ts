@@ -63,7 +63,15 @@ export function parseCredentialDocument(value: RawSecretValue, where: string): C
 
 /** Serialises a document and checks Secrets Manager's size limit before anything is written. */
 export function serializeCredentialDocument(document: CredentialDocument): string {
-  const text = JSON.stringify(document);
+  let text: string;
+  try {
+    text = JSON.stringify(document);
+  } catch (error) {
+    // JSON.parse accepts nesting that JSON.stringify cannot write back without exhausting the stack.
+    throw new SecretValueError('the secret value cannot be serialised again: a top-level field is nested too deeply; flatten or remove it', {
+      cause: error,
+    });
+  }
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > SECRET_VALUE_MAX_BYTES) {
     throw new SecretTooLargeError(

@@ -19,10 +19,11 @@ export function checkIdentity(leaf: X509Certificate, requested: RequestedIdentit
     .split('\n')
     .filter((line) => line.startsWith('CN='))
     .map((line) => line.slice(3));
-  if (!commonNames.includes(requested.subject.commonName)) {
+  // Exactly one: a partner that reads the first of several commonNames would see another identity.
+  if (commonNames.length !== 1 || commonNames[0] !== requested.subject.commonName) {
     throw new CertificateValidationError(
       'identity',
-      `${source}: certificate ${describeCertificate(leaf)} has commonName ${JSON.stringify(commonNames[0] ?? '')}, but the CSR requested ${JSON.stringify(requested.subject.commonName)}; ` +
+      `${source}: certificate ${describeCertificate(leaf)} has commonName ${commonNames.map((name) => JSON.stringify(name)).join(' and ') || 'none'}, but the CSR requested exactly ${JSON.stringify(requested.subject.commonName)}; ` +
         'check the CA profile, or set rotation.identityCheck to "off" if the CA rewrites names on purpose',
     );
   }

@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { connect, createServer, type TLSSocket } from 'node:tls';
+import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { CertificateValidationError } from '../errors.js';
 
 const PATH_CHECK_TIMEOUT_MS = 5_000;
@@ -40,36 +40,40 @@ export interface PathValidationInput {
  */
 export async function verifyClientPath(input: PathValidationInput): Promise<void> {
   const [serverSide, clientSide] = createDuplexPair();
-  // The server presents the leaf itself: the client below does not verify the server, only the
-  // server's verdict on the client certificate matters. tls.Server accepts any duplex stream
-  // through its 'connection' event, so nothing listens on a port.
-  const server = createServer({
-    requestCert: true,
-    rejectUnauthorized: false,
-    cert: input.chainPem,
-    key: input.privateKeyPem,
-    ca: input.trustAnchorsPem,
-    // Level 2 is Debian's and many distributions' default: it rejects SHA-1 signatures and RSA keys
-    // under 2048 bits, as such a partner would.
-    ciphers: 'DEFAULT:@SECLEVEL=2',
-  });
-  const client = connect({ socket: clientSide, cert: input.chainPem, key: input.privateKeyPem, rejectUnauthorized: false });
-
+  let server: Server | undefined;
+  let client: TLSSocket | undefined;
   try {
+    // The server presents the leaf itself: the client below does not verify the server, only the
+    // server's verdict on the client certificate matters. tls.Server accepts any duplex stream
+    // through its 'connection' event, so nothing listens on a port. Creating either side can
+    // already fail, when OpenSSL refuses a key or digest at this security level.
+    const tlsServer = createServer({
+      requestCert: true,
+      rejectUnauthorized: false,
+      cert: input.chainPem,
+      key: input.privateKeyPem,
+      ca: input.trustAnchorsPem,
+      // Level 2 is Debian's and many distributions' default: it rejects SHA-1 signatures and RSA keys
+      // under 2048 bits, as such a partner would.
+      ciphers: 'DEFAULT:@SECLEVEL=2',
+    });
+    server = tlsServer;
+    const tlsClient = connect({ socket: clientSide, cert: input.chainPem, key: input.privateKeyPem, rejectUnauthorized: false });
+    client = tlsClient;
     const verdict = await new Promise<{ authorized: boolean; code: string | undefined }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no TLS verdict within ${PATH_CHECK_TIMEOUT_MS} ms`)), PATH_CHECK_TIMEOUT_MS);
-      server.once('secureConnection', (socket: TLSSocket) => {
+      tlsServer.once('secureConnection', (socket: TLSSocket) => {
         clearTimeout(timer);
         const code = socket.authorizationError as unknown as string | Error | null;
         resolve({ authorized: socket.authorized, code: code === null ? undefined : String(typeof code === 'string' ? code : ((code as { code?: string }).code ?? code)) });
         socket.destroy();
       });
-      server.once('tlsClientError', (error) => {
+      tlsServer.once('tlsClientError', (error) => {
         clearTimeout(timer);
         reject(error);
       });
-      client.once('error', () => undefined);
-      server.emit('connection', serverSide);
+      tlsClient.once('error', () => undefined);
+      tlsServer.emit('connection', serverSide);
     });
     if (verdict.authorized) return;
 
@@ -80,13 +84,14 @@ export async function verifyClientPath(input: PathValidationInput): Promise<void
     );
   } catch (error) {
     if (error instanceof CertificateValidationError) throw error;
-    throw new CertificateValidationError('trust-anchor', `${input.source}: the chain could not be checked with OpenSSL: ${(error as Error).message}`, {
+    // OpenSSL reports a key or digest it refuses to load ("ca key too small", "ca md too weak") here.
+    throw new CertificateValidationError('trust-anchor', `${input.source}: OpenSSL refuses the chain: ${(error as Error).message}`, {
       cause: error,
     });
   } finally {
-    client.destroy();
+    client?.destroy();
     serverSide.destroy();
-    server.close();
+    server?.close();
   }
 }
 

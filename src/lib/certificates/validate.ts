@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject, type X509Certificate } from 'node:cryp
 import { CertificateValidationError } from '../errors.js';
 import { isIssuedBy, orderChain } from './chain.js';
 import { spkiFingerprint } from './keys.js';
-import { checkSignatureAlgorithm } from './signature-algorithm.js';
+import { checkPublicKeyStrength, checkSignatureAlgorithm } from './algorithm-strength.js';
 import { describeCertificate, formatName, notAfter, notBefore, summarizeCertificate, type CertificateSummary } from './summary.js';
 
 /** Clock skew tolerated between the CA, the Lambda and the partner. */
@@ -55,6 +55,7 @@ export function validateIssuedCertificate(
 
   checkLeafShape(leaf, source);
   checkSignatureAlgorithm(leaf, source);
+  checkPublicKeyStrength(leaf, source);
   checkDates(leaf, policy.minValidityDays, now, source);
   checkExtendedKeyUsage(leaf, policy.requireExtendedKeyUsage === true, source);
 
@@ -62,6 +63,7 @@ export function validateIssuedCertificate(
   for (const intermediate of ordered.intermediates) {
     checkIntermediate(intermediate, now, source);
     checkSignatureAlgorithm(intermediate, source);
+    checkPublicKeyStrength(intermediate, source);
   }
   if (ordered.droppedRoots.length > 0) {
     warnings.push(`${source} included the root ${describeCertificate(ordered.droppedRoots[0] as X509Certificate)}; it was dropped from certificateChain`);

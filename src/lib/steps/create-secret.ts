@@ -38,6 +38,8 @@ export async function createSecret(context: StepContext): Promise<void> {
   const document = parseCredentialDocument(current, `AWSCURRENT version ${current.versionId} of ${secretArn}`);
   const config = parseRotationConfig(document.rotation);
   const bootstrap = typeof document.certificate !== 'string' || document.certificate.trim() === '';
+  // Fails before the CA is asked when the fields carried over could not be stored at all.
+  serializeCredentialDocument({ ...document, certificate: '', privateKey: '', certificateChain: '' });
 
   // A certificate that cannot be stored is wasted, so the request starts only with time for both.
   context.budget.require('the certificate request and PutSecretValue', OPERATION_MIN_MS.certificateRequest + OPERATION_MIN_MS.awsCall);
