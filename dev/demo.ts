@@ -1,22 +1,31 @@
 /**
  * Runs a real rotation end to end on this machine, with no AWS account: a local Secrets Manager and
- * SNS endpoint, a CA speaking CFSSL's API and a partner that requires client certificates, all on
- * 127.0.0.1. Usage: npm run demo [-- --verbose] [-- --provider cfssl|acm-pca|vault]
+ * SNS endpoint, a CA stand-in and a partner that requires client certificates, all on 127.0.0.1.
+ * Usage: npm run demo -- [--provider cfssl|acm-pca|vault|est|http] [--registration] [--verbose]
  */
 import { X509Certificate } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { DEMO_PROVIDERS, type DemoProviderName } from './demo/demo-providers.js';
 
-const USAGE = `Usage: npm run demo [-- --verbose] [-- --provider cfssl|acm-pca|vault]
-  --verbose   also print the rotation function's JSON log lines
-  --provider  the CA to rotate with: cfssl (default), acm-pca (an AWS Private CA stand-in) or
-              vault (a Vault PKI stand-in); acm-pca and vault also revoke the superseded certificate
-  --help      print this text`;
-const PROVIDERS = ['cfssl', 'acm-pca', 'vault'] as const;
+const USAGE = `Usage: npm run demo -- [--provider cfssl|acm-pca|vault|est|http] [--registration] [--verbose]
+  --provider      the CA to rotate with: cfssl (default, a CFSSL-compatible CA), acm-pca (an AWS
+                  Private CA stand-in), vault (a Vault PKI stand-in), est (an EST server, RFC 7030)
+                  or http (a CA with its own REST API); acm-pca and vault also revoke the
+                  superseded certificate
+  --registration  add a rotation.registration block, so setSecret uploads each new certificate to
+                  a partner registration API, and print the subject and serial the partner received
+  --verbose       also print the rotation function's JSON log lines
+  --help          print this text`;
 
-let options: { verbose: boolean; help: boolean; provider: string };
+let options: { verbose: boolean; help: boolean; registration: boolean; provider: string };
 try {
   options = parseArgs({
-    options: { verbose: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, provider: { type: 'string', default: 'cfssl' } },
+    options: {
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+      registration: { type: 'boolean', default: false },
+      provider: { type: 'string', default: 'cfssl' },
+    },
   }).values;
 } catch (error) {
   console.error(`${(error as Error).message}\n${USAGE}`);
@@ -26,8 +35,8 @@ if (options.help) {
   console.log(USAGE);
   process.exit(0);
 }
-if (!(PROVIDERS as readonly string[]).includes(options.provider)) {
-  console.error(`unknown --provider ${JSON.stringify(options.provider)}\n${USAGE}`);
+if (!(DEMO_PROVIDERS as readonly string[]).includes(options.provider)) {
+  console.error(`invalid --provider ${JSON.stringify(options.provider)}: use one of ${DEMO_PROVIDERS.join(', ')}\n${USAGE}`);
   process.exit(2);
 }
 // The rotation function logs JSON lines; the demo shows a summary instead unless asked.
@@ -35,20 +44,14 @@ process.env.POWERTOOLS_LOG_LEVEL ??= options.verbose ? 'INFO' : 'SILENT';
 
 const { startLocalEnvironment } = await import('./local-environment.js');
 const { fetchWithClientCertificate } = await import('./partner/fetch-with-client-certificate.js');
-const { issueFromCsr } = await import('./pki/index.js');
-
-const { startAcmPcaStandIn, startVaultStandIn } = await import('./provider-stand-ins.js');
+const { startDemoProvider } = await import('./demo/demo-providers.js');
+const { startDemoRegistration } = await import('./demo/demo-registration.js');
 
 const started = Date.now();
 const env = await startLocalEnvironment();
-const acmPca = options.provider === 'acm-pca' ? await startAcmPcaStandIn(env) : undefined;
-const vault = options.provider === 'vault' ? await startVaultStandIn(env, { secretName: 'mtls-credentials/vault-token' }) : undefined;
-// The stand-in providers also show revocation of the certificate each rotation supersedes.
-const bootstrapOverrides = acmPca
-  ? { provider: acmPca.providerBlock(), revokePrevious: 'afterRotation' }
-  : vault
-    ? { provider: vault.providerBlock(), revokePrevious: 'afterRotation' }
-    : undefined;
+const provider = await startDemoProvider(options.provider as DemoProviderName, env);
+const registration = options.registration ? await startDemoRegistration(env) : undefined;
+const bootstrapOverrides = { ...provider.rotationOverrides, ...registration?.rotationOverrides };
 const printed = new Set<string>();
 
 function heading(text: string): void {
@@ -83,10 +86,21 @@ function printNewNotifications(): void {
   }
 }
 
+function printLines(title: string, lines: string[]): void {
+  console.log(`  ${title}:`);
+  for (const line of lines) console.log(`    ${line}`);
+}
+
 async function rotateAndReport(secretId: string): Promise<boolean> {
   const record = await env.rotateSecret(secretId);
   for (const step of record.steps) {
     console.log(`  ${step.ok ? 'ok  ' : 'FAIL'} ${step.step}${step.error ? `: ${step.error.name}: ${step.error.message}` : ''}`);
+  }
+  const caRequests = provider.takeRequestLines();
+  if (caRequests.length > 0) printLines('requests the CA received', caRequests);
+  if (registration) {
+    const uploads = registration.takeUploadLines();
+    printLines('uploads the partner registration API received', uploads.length > 0 ? uploads : ['none']);
   }
   console.log('  versions:');
   await printVersions(secretId);
@@ -103,10 +117,9 @@ function shortenPem(key: string, value: unknown): unknown {
 try {
   heading('Local environment (127.0.0.1)');
   console.log(`  Secrets Manager + SNS  ${env.aws.endpoint}`);
-  if (acmPca) console.log(`  AWS Private CA         ${acmPca.server.endpoint} (AWS_ENDPOINT_URL_ACM_PCA)`);
-  else if (vault) console.log(`  Vault PKI              ${vault.server.url}/v1/${vault.server.mount}`);
-  else console.log(`  CFSSL-compatible CA    ${env.cfssl.signUrl}`);
+  console.log(`  ${provider.endpoint}`);
   console.log(`  partner (mTLS)         ${env.partner.url}`);
+  if (registration) console.log(`  ${registration.endpoint}`);
 
   heading('1. Create a bootstrap secret: AWSCURRENT holds only the rotation block');
   const secretArn = await env.createBootstrapSecret('mtls/payments-partner', bootstrapOverrides);
@@ -134,38 +147,19 @@ try {
   const previous = await env.readDocument(secretArn, { stage: 'AWSPREVIOUS' });
   const previousSerial = new X509Certificate(previous.certificate as string).serialNumber;
   console.log(`  the certificate from step 2 (serial ${previousSerial}) is now AWSPREVIOUS: ${previousSerial === currentCertificate.serialNumber ? 'yes' : 'NO'}`);
-  const revoked = acmPca ? acmPca.server.revocations.map((entry) => entry.certificateSerial) : (vault?.server.revokedSerials() ?? []);
-  if (bootstrapOverrides) {
-    const isRevoked = revoked.some((serial) => serial.replaceAll(':', '').toUpperCase().replace(/^0+/, '') === previousSerial.replace(/^0+/, ''));
-    console.log(`  revokePrevious=afterRotation: the CA recorded the revocation of that certificate: ${isRevoked ? 'yes' : 'NO'}`);
-  }
+  for (const line of provider.supersededLines(previousSerial)) console.log(`  ${line}`);
 
-  if (acmPca) {
-    heading('5. A bad day: the rotation function\'s role lost acm-pca:IssueCertificate');
-    acmPca.server.injectError({ operation: 'IssueCertificate', exception: 'AccessDeniedException', message: 'User is not authorized to perform: acm-pca:IssueCertificate' });
-  } else if (vault) {
-    heading('5. A bad day: the Vault token in the credentials secret was revoked');
-    vault.server.setResponder((path) => (path.includes('/sign/') ? { status: 403, body: JSON.stringify({ errors: ['permission denied'] }) } : undefined));
-  } else {
-    heading('5. A bad day: the CA now issues serverAuth-only certificates, which a partner would reject');
-    env.cfssl.setResponder(async (path, body) => {
-      if (!path.endsWith('/sign')) return undefined;
-      const certificate = await issueFromCsr(env.pki.intermediate, (body as { certificate_request: string }).certificate_request, { extendedKeyUsages: ['serverAuth'] });
-
-      return { status: 200, body: JSON.stringify({ success: true, result: { certificate }, errors: [], messages: [] }) };
-    });
-  }
+  heading(`5. A bad day: ${provider.badDay.heading}`);
+  provider.badDay.begin();
   const currentBefore = (await env.versionStages(secretArn));
   await rotateAndReport(secretArn);
   const unchanged = JSON.stringify(Object.entries(currentBefore).find(([, labels]) => labels.includes('AWSCURRENT'))) ===
     JSON.stringify(Object.entries(await env.versionStages(secretArn)).find(([, labels]) => labels.includes('AWSCURRENT')));
   console.log(`  AWSCURRENT still holds the certificate from step 4: ${unchanged ? 'yes' : 'NO'}. AWSPENDING stays on the failed version until an operator removes it.`);
-  env.cfssl.setResponder(undefined);
-  acmPca?.server.reset();
-  vault?.server.setResponder(undefined);
+  provider.badDay.end();
 
   heading(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s; private keys stayed in the secret and were never printed`);
 } finally {
-  await Promise.all([acmPca?.close(), vault?.close()]);
+  await Promise.all([provider.close(), registration?.close()]);
   await env.close();
 }

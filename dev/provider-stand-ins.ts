@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { startAcmPcaServer, type AcmPcaServer } from './acm-pca/acm-pca-server.js';
+import { startEstServer, type EstServer, type EstServerOptions } from './est/est-server.js';
+import { startHttpCaServer, type HttpCaServer, type HttpCaServerOptions } from './http-ca/http-ca-server.js';
 import type { LocalEnvironment } from './local-environment.js';
+import { startRegistrationServer, type RegistrationServer, type RegistrationServerOptions } from './registration/registration-server.js';
 import { startVaultServer, type VaultServer } from './vault/vault-server.js';
+
+/*
+ * Stand-ins for the CAs and partner APIs that a rotation can call besides CFSSL, started beside a
+ * local environment and wired to its PKI. The issuing CA is the environment's intermediate, the
+ * HTTPS certificate is its loopback server certificate, and client certificates are trusted up to
+ * its client root. The demo and the integration tests share them.
+ */
 
 /** A local AWS Private CA, reached by the rotation function's SDK client through AWS_ENDPOINT_URL_ACM_PCA. */
 export interface AcmPcaStandIn {
@@ -58,10 +68,7 @@ export async function startVaultStandIn(env: LocalEnvironment, options: { namesp
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     tls: { certificatePem: env.pki.server.certificateChainPem, privateKeyPem: env.pki.server.privateKeyPem },
   });
-  const created = await env.secretsManager.send(
-    new CreateSecretCommand({ Name: options.secretName ?? `mtls-credentials/vault-token-${randomBytes(4).toString('hex')}`, SecretString: JSON.stringify({ token }) }),
-  );
-  const credentialsSecretArn = created.ARN ?? '';
+  const credentialsSecretArn = await createCredentialsSecret(env, options.secretName ?? `mtls-credentials/vault-token-${randomBytes(4).toString('hex')}`, { token });
 
   return {
     server,
@@ -80,4 +87,27 @@ export async function startVaultStandIn(env: LocalEnvironment, options: { namesp
     }),
     close: () => server.close(),
   };
+}
+
+/** Stores a JSON credentials secret in the environment's Secrets Manager and returns its ARN. */
+export async function createCredentialsSecret(env: LocalEnvironment, name: string, value: Record<string, unknown>): Promise<string> {
+  const created = await env.secretsManager.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
+
+  return created.ARN ?? name;
+}
+
+export function startEstStandIn(env: LocalEnvironment, options: Partial<EstServerOptions> = {}): Promise<EstServer> {
+  return startEstServer({ issuer: env.pki.intermediate, tls: serverTls(env), clientCaPem: env.pki.root.certificatePem, ...options });
+}
+
+export function startHttpCaStandIn(env: LocalEnvironment, options: Partial<HttpCaServerOptions> = {}): Promise<HttpCaServer> {
+  return startHttpCaServer({ issuer: env.pki.intermediate, tls: serverTls(env), clientCaPem: env.pki.root.certificatePem, ...options });
+}
+
+export function startRegistrationStandIn(env: LocalEnvironment, options: Partial<RegistrationServerOptions> = {}): Promise<RegistrationServer> {
+  return startRegistrationServer({ tls: serverTls(env), clientCaPem: env.pki.root.certificatePem, ...options });
+}
+
+function serverTls(env: LocalEnvironment) {
+  return { certificatePem: env.pki.server.certificateChainPem, privateKeyPem: env.pki.server.privateKeyPem };
 }

@@ -115,7 +115,7 @@ describe('failing revocation', () => {
     [
       'vault' as const,
       () => vault.server.setResponder((path) => (path.endsWith('/revoke') ? { status: 403, body: JSON.stringify({ errors: ['permission denied'] }) } : undefined)),
-      `provider 'vault' revoke rejected the request with HTTP 403: "permission denied": check the token in credentials secret {credentials} and that its policy allows "update" on pki/revoke`,
+      `provider 'vault' revoke rejected the request with HTTP 403: "permission denied": check the token in credentials secret {credentials} and that its policy allows "update" on pki/revoke, or set rotation.provider.namespace if the mount lives in a Vault namespace`,
     ],
   ])('with %s still promotes and publishes CertificateRevocationFailed', async (provider, breakRevocation, message) => {
     const { arn, first, firstSerial } = await rotatedOnce(provider);

@@ -1,39 +1,9 @@
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { expect } from 'vitest';
-import { startEstServer, type EstServer, type EstServerOptions } from '../../dev/est/est-server.js';
-import { startHttpCaServer, type HttpCaServer, type HttpCaServerOptions } from '../../dev/http-ca/http-ca-server.js';
-import type { LocalEnvironment } from '../../dev/local-environment.js';
-import { startRegistrationServer, type RegistrationServer, type RegistrationServerOptions } from '../../dev/registration/registration-server.js';
 import type { RotationRecord } from '../../dev/aws/emulator.js';
+import type { LocalEnvironment } from '../../dev/local-environment.js';
 
-/*
- * Stand-ins for the EST, REST and partner-registration endpoints, wired to a local environment's
- * PKI: the issuing CA is the environment's intermediate, the HTTPS certificate its loopback server
- * certificate, and client certificates are trusted up to its client root.
- */
-
-/** Stores a JSON credentials secret in the environment's Secrets Manager and returns its ARN. */
-export async function createCredentialsSecret(env: LocalEnvironment, name: string, value: Record<string, unknown>): Promise<string> {
-  const created = await env.secretsManager.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
-
-  return created.ARN ?? name;
-}
-
-export function startEstStandIn(env: LocalEnvironment, options: Partial<EstServerOptions> = {}): Promise<EstServer> {
-  return startEstServer({ issuer: env.pki.intermediate, tls: serverTls(env), clientCaPem: env.pki.root.certificatePem, ...options });
-}
-
-export function startHttpCaStandIn(env: LocalEnvironment, options: Partial<HttpCaServerOptions> = {}): Promise<HttpCaServer> {
-  return startHttpCaServer({ issuer: env.pki.intermediate, tls: serverTls(env), clientCaPem: env.pki.root.certificatePem, ...options });
-}
-
-export function startRegistrationStandIn(env: LocalEnvironment, options: Partial<RegistrationServerOptions> = {}): Promise<RegistrationServer> {
-  return startRegistrationServer({ tls: serverTls(env), clientCaPem: env.pki.root.certificatePem, ...options });
-}
-
-function serverTls(env: LocalEnvironment) {
-  return { certificatePem: env.pki.server.certificateChainPem, privateKeyPem: env.pki.server.privateKeyPem };
-}
+// The start-up helpers live in dev/ because the demo starts the same stand-ins.
+export { createCredentialsSecret, startEstStandIn, startHttpCaStandIn, startRegistrationStandIn } from '../../dev/provider-stand-ins.js';
 
 /** The observable state around one rotation: stages and AWSCURRENT before and after, the new version's value. */
 export interface ObservedRotation {
