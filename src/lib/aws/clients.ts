@@ -6,7 +6,8 @@ export interface AwsClientOptions {
   requestTimeoutMs?: number;
 }
 
-// Secrets Manager and SNS respond in well under a second. Without a timeout the SDK waits forever on
+// Secrets Manager, SNS and AWS Private CA respond in well under a second: Private CA issues
+// asynchronously, so no call waits for a certificate. Without a timeout the SDK waits forever on
 // a connection that accepted the request and never responds, until Lambda stops the step.
 const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
@@ -21,11 +22,7 @@ export function createAwsClients(
   environment: NodeJS.ProcessEnv = process.env,
   options: AwsClientOptions = {},
 ): { secretsManager: SecretsManagerClient; sns: SNSClient } {
-  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const config = {
-    ...sdkRetryConfig(environment),
-    requestHandler: { connectionTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true },
-  };
+  const config = { ...sdkRetryConfig(environment), requestHandler: sdkRequestHandlerConfig(options.requestTimeoutMs) };
   const secretsManagerEndpoint = environment.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? environment.AWS_ENDPOINT_URL;
   const snsEndpoint = environment.AWS_ENDPOINT_URL_SNS ?? environment.AWS_ENDPOINT_URL;
 
@@ -33,6 +30,18 @@ export function createAwsClients(
     secretsManager: new SecretsManagerClient({ ...config, ...(secretsManagerEndpoint ? { endpoint: secretsManagerEndpoint } : {}) }),
     sns: new SNSClient({ ...config, ...(snsEndpoint ? { endpoint: snsEndpoint } : {}) }),
   };
+}
+
+/**
+ * Returns the request handler settings that every AWS SDK client of the service uses, providers'
+ * clients included: each attempt times out after `requestTimeoutMs`, so a hung connection becomes a retry.
+ */
+export function sdkRequestHandlerConfig(requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): {
+  connectionTimeout: number;
+  requestTimeout: number;
+  throwOnRequestTimeout: boolean;
+} {
+  return { connectionTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true };
 }
 
 /** Returns the retry settings that every AWS SDK client of the service uses, providers' clients included. */

@@ -1,5 +1,6 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, validateHeaderValue, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { HttpRequestError } from '../errors.js';
 import { describeTlsError } from './tls-errors.js';
 
@@ -12,6 +13,7 @@ export interface HttpRequestOptions {
   caCertificates?: string | undefined;
   /** Client certificate (leaf plus chain, PEM) and key for mTLS. */
   clientCertificate?: { certificatePem: string; privateKeyPem: string } | undefined;
+  /** TLS server name (SNI). Default: the URL's host name when it is a DNS name, none for an IP address. */
   servername?: string | undefined;
   timeoutMs: number;
   maxResponseBytes: number;
@@ -50,7 +52,7 @@ export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpRespon
       ca: options.caCertificates,
       cert: options.clientCertificate?.certificatePem,
       key: options.clientCertificate?.privateKeyPem,
-      servername: options.servername,
+      servername: options.servername ?? serverNameOf(url),
       rejectUnauthorized: true,
     });
 
@@ -96,4 +98,31 @@ export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpRespon
 
     request.end(options.body);
   });
+}
+
+/**
+ * Returns whether Node's HTTP client accepts `value` as a header value: tab, printable ASCII and
+ * the Latin-1 range U+0080 to U+00FF. It throws on anything else when the request is created.
+ */
+export function isSendableHeaderValue(value: string): boolean {
+  try {
+    validateHeaderValue('x-checked', value);
+
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_INVALID_CHAR') return false;
+    throw error;
+  }
+}
+
+/**
+ * Returns the TLS server name for `url`. Without one, Node's https agent takes it from a Host
+ * request header, and the ClientHello carries it in cleartext. An IP address gets the empty
+ * string, because RFC 6066 section 3 allows only DNS names in SNI and an empty name stops Node
+ * from deriving one.
+ */
+function serverNameOf(url: URL): string {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+
+  return isIP(host) === 0 ? host : '';
 }

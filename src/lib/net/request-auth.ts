@@ -1,6 +1,7 @@
 import type { HttpAuthConfig } from '../config/http-endpoint-config.js';
 import { CredentialsError, type RotationError } from '../errors.js';
 import type { CurrentCredentials } from '../providers/provider.js';
+import { isSendableHeaderValue } from './http-request.js';
 
 /** Sources of request authentication: credentials secrets and AWSCURRENT's certificate. */
 export interface AuthSources {
@@ -49,14 +50,14 @@ export async function resolveRequestAuth(
 
   switch (auth.type) {
     case 'bearer': {
-      const token = credentialField(credentials, secretId, 'token', auth.type);
+      const token = headerCredential(credentials, secretId, 'token', auth.type);
 
       return { headers: { authorization: `Bearer ${token}` }, secretValues: [token], description: `a bearer token from credentials secret ${secretId}` };
     }
     case 'basic':
       return basicAuth(credentials, secretId);
     case 'header': {
-      const value = credentialField(credentials, secretId, 'value', auth.type);
+      const value = headerCredential(credentials, secretId, 'value', auth.type);
 
       return { headers: { [auth.headerName.toLowerCase()]: value }, secretValues: [value], description: `header ${auth.headerName} from credentials secret ${secretId}` };
     }
@@ -103,10 +104,17 @@ function credentialField(
   return value;
 }
 
-/** Replaces every credential value in `text`, for server responses quoted in messages, which might echo a header. */
-export function redactSecrets(text: string, secretValues: readonly string[]): string {
-  return secretValues
-    .filter((value) => value.length >= 4)
-    .sort((left, right) => right.length - left.length)
-    .reduce((redacted, value) => redacted.split(value).join('[redacted]'), text);
+/**
+ * Reads a credential that goes into a header value as it is. Node's HTTP client throws on a value it
+ * cannot send, and that failure would look like a network error, so it is reported here instead.
+ */
+function headerCredential(credentials: Record<string, unknown>, secretId: string, field: string, authType: string): string {
+  const value = credentialField(credentials, secretId, field, authType);
+  if (!isSendableHeaderValue(value)) {
+    throw new CredentialsError(
+      `credentials secret ${secretId} field "${field}" contains a control character, DEL or a character above U+00FF, which an HTTP header cannot carry: store the value in printable ASCII`,
+    );
+  }
+
+  return value;
 }

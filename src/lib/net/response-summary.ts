@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpRequestError } from '../errors.js';
 import { quoteUntrusted } from '../untrusted-text.js';
-import { redactSecrets } from './request-auth.js';
+import { redactSecrets } from './credential-redaction.js';
 
 const MAX_DETAIL_LENGTH = 200;
 
@@ -15,28 +15,58 @@ export function mediaTypeOf(headers: IncomingHttpHeaders): string | undefined {
 /**
  * Summarises an error response for a message: the `message`-like field of a JSON body, the title of
  * an HTML page, or the start of plain text, at most 200 characters. Credential values are replaced
- * first, in case the server echoes a request header; quoteUntrusted then drops PEM blocks and long
- * base64 runs.
+ * in the body, in case the server echoes a request header, and again in the extracted text and the
+ * quoted result, because JSON escapes hide a credential from the first pass and parsing undoes
+ * them. quoteUntrusted then drops PEM blocks and long base64 runs.
  */
 export function describeErrorBody(body: Buffer, headers: IncomingHttpHeaders, secretValues: readonly string[]): string {
   const text = redactSecrets(body.toString('utf8'), secretValues).trim();
   if (text === '') return 'empty body';
 
   const title = htmlTitle(text);
-  const detail = quoteUntrusted(title ?? jsonErrorMessage(text) ?? text, MAX_DETAIL_LENGTH);
+  const detail = quoteResponseText(title ?? jsonErrorMessage(text) ?? text, secretValues, MAX_DETAIL_LENGTH);
   const contentType = headers['content-type'];
 
-  return `${title === undefined ? detail : `HTML page titled ${detail}`}${contentType === undefined ? '' : ` (${headerText(contentType)})`}`;
+  return `${title === undefined ? detail : `HTML page titled ${detail}`}${contentType === undefined ? '' : ` (${quoteHeaderValue(contentType, secretValues)})`}`;
 }
 
 /** Quotes the start of a body that could not be used, for "starts with ..." in a message. */
 export function bodyStart(body: Buffer, secretValues: readonly string[]): string {
-  return quoteUntrusted(redactSecrets(body.toString('utf8'), secretValues).slice(0, 60));
+  return redactSecrets(quoteUntrusted(redactSecrets(body.toString('utf8'), secretValues).slice(0, 60)), secretValues);
 }
 
-/** Returns a response header value fit for a message: printable ASCII only, at most 100 characters. */
-export function headerText(value: string | string[] | undefined): string {
-  const text = (Array.isArray(value) ? value.join(', ') : (value ?? '')).replace(/[^\x20-\x7e]+/g, '');
+/** Quotes text from a response, such as an error reason, with credential values replaced before and after quoting. */
+export function quoteResponseText(text: string, secretValues: readonly string[], maxLength?: number): string {
+  return redactSecrets(quoteUntrusted(redactSecrets(text, secretValues), maxLength), secretValues);
+}
+
+/**
+ * Returns a response header value fit for a message: credential values replaced, printable ASCII
+ * only, at most 100 characters. Credentials are replaced before characters are dropped, which could
+ * otherwise split a value so that it no longer matches, and again after.
+ */
+export function quoteHeaderValue(value: string | string[] | undefined, secretValues: readonly string[]): string {
+  const text = Array.isArray(value) ? value.join(', ') : (value ?? '');
+
+  return redactSecrets(headerText(redactSecrets(text, secretValues)), secretValues);
+}
+
+/**
+ * Returns the Location header of a redirect for a message, without user information, query string
+ * and fragment, which often carry tokens such as a single sign-on ticket.
+ */
+export function describeLocation(headers: IncomingHttpHeaders, secretValues: readonly string[]): string {
+  const location = headers.location;
+  if (location === undefined || location.trim() === '') return 'not given';
+  const withoutQuery = location.trim().split(/[?#]/, 1)[0] ?? '';
+  const withoutUserInfo = withoutQuery.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+
+  return quoteHeaderValue(withoutUserInfo, secretValues) || 'not given';
+}
+
+/** Returns a header value fit for a message: printable ASCII only, at most 100 characters. */
+function headerText(value: string): string {
+  const text = value.replace(/[^\x20-\x7e]+/g, '');
 
   return text.length > 100 ? `${text.slice(0, 100)}…` : text;
 }

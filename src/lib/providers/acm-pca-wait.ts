@@ -31,7 +31,8 @@ export async function waitForIssuedCertificate(
   input: GetCertificateCommandInput,
   maxWaitSeconds: number,
 ): Promise<IssuanceWait> {
-  if (maxWaitSeconds <= MIN_DELAY_SECONDS) return pollOnce(client, input);
+  // The provider keeps HUNG_POLL_GRACE_MS back from the time left, so this bound ends the poll in time.
+  if (maxWaitSeconds <= MIN_DELAY_SECONDS) return pollOnce(client, input, Math.max(0, maxWaitSeconds * 1000 + HUNG_POLL_GRACE_MS));
 
   const controller = new AbortController();
   let failure: unknown;
@@ -71,11 +72,17 @@ export async function waitForIssuedCertificate(
   }
 }
 
-/** Polls GetCertificate once, for a budget too short for the waiter's one-second minimum delay. */
-async function pollOnce(client: ACMPCAClient, input: GetCertificateCommandInput): Promise<IssuanceWait> {
+/**
+ * Polls GetCertificate once, for a budget too short for the waiter's one-second minimum delay. A
+ * poll still unanswered after `timeoutMs` is aborted and counts as in progress, as the waiter counts it.
+ */
+async function pollOnce(client: ACMPCAClient, input: GetCertificateCommandInput, timeoutMs: number): Promise<IssuanceWait> {
+  const abortSignal = AbortSignal.timeout(timeoutMs);
   try {
-    return { state: 'issued', output: await client.send(new GetCertificateCommand(input)) };
+    return { state: 'issued', output: await client.send(new GetCertificateCommand(input), { abortSignal }) };
   } catch (error) {
+    if (abortSignal.aborted) return { state: 'in-progress' };
+
     return isInProgress(error) ? { state: 'in-progress' } : { state: 'failed', error };
   }
 }

@@ -7,7 +7,7 @@ import {
   type GetCertificateCommandOutput,
   type SigningAlgorithm,
 } from '@aws-sdk/client-acm-pca';
-import { sdkRetryConfig } from '../aws/clients.js';
+import { sdkRequestHandlerConfig, sdkRetryConfig } from '../aws/clients.js';
 import { csrPublicKeyDer } from '../certificates/csr-public-key.js';
 import { parseCertificates } from '../certificates/pem.js';
 import { toColonHexSerial } from '../certificates/serial-format.js';
@@ -73,7 +73,7 @@ export class AcmPcaProvider implements CertificateProvider {
     if (waited.state === 'failed') throw acmPcaError('GetCertificate', waited.error, caArn);
     if (waited.state === 'in-progress') {
       throw new ProviderError(
-        `provider 'acm-pca' GetCertificate still returned RequestInProgressException for ${certificateArn} when the step's time ran out. ` +
+        `provider 'acm-pca' GetCertificate still returned RequestInProgressException for ${certificateArn}, or did not respond, when the step's time ran out. ` +
           'The request stays in progress at the CA: a retry of createSecret within five minutes in the same Lambda execution environment ' +
           'collects this certificate with the same key and IdempotencyToken, and a retry elsewhere requests a new one',
         { retryable: true, context: { provider: 'acm-pca', operation: 'GetCertificate' } },
@@ -85,12 +85,14 @@ export class AcmPcaProvider implements CertificateProvider {
 
   /** Revokes with reason SUPERSEDED; a certificate that is already revoked counts as revoked. */
   async revoke(request: RevokeRequest): Promise<void> {
+    // Formatted outside `call`, which would report a serial the CA cannot take as a failed API call.
+    const certificateSerial = toColonHexSerial(request.serialNumber, this.type);
     const revoked = await this.call('RevokeCertificate', request.context, async (abortSignal) => {
       try {
         await this.acmPca().send(
           new RevokeCertificateCommand({
             CertificateAuthorityArn: this.config.certificateAuthorityArn,
-            CertificateSerial: toColonHexSerial(request.serialNumber),
+            CertificateSerial: certificateSerial,
             RevocationReason: 'SUPERSEDED',
           }),
           { abortSignal },
@@ -175,6 +177,7 @@ export class AcmPcaProvider implements CertificateProvider {
     this.client ??= new ACMPCAClient({
       region: parseCertificateAuthorityArn(this.config.certificateAuthorityArn).region,
       ...sdkRetryConfig(this.environment),
+      requestHandler: sdkRequestHandlerConfig(),
     });
 
     return this.client;

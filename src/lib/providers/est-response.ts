@@ -3,7 +3,7 @@ import { isIssuedBy, isSelfSigned } from '../certificates/chain.js';
 import { parseCertificates } from '../certificates/pem.js';
 import { describeCertificate, formatName } from '../certificates/summary.js';
 import { CertificateParseError, ProviderError } from '../errors.js';
-import { bodyStart, certificateInputOf, describeErrorBody, headerText, mediaTypeOf } from '../net/response-summary.js';
+import { bodyStart, certificateInputOf, describeErrorBody, describeLocation, mediaTypeOf, quoteHeaderValue } from '../net/response-summary.js';
 import type { HttpResponse } from '../net/http-request.js';
 import { isTransientHttpStatus } from '../net/retrying-request.js';
 import type { EstOperation } from './est-config.js';
@@ -36,7 +36,7 @@ export function certificatesOfEstResponse(exchange: EstExchange): X509Certificat
   const mediaType = mediaTypeOf(response.headers);
   if (mediaType !== undefined && !PKCS7_MEDIA_TYPES.has(mediaType)) {
     throw new ProviderError(
-      `provider 'est' ${operation} returned HTTP ${response.status} with Content-Type ${mediaType} instead of application/pkcs7-mime; the body starts with ${bodyStart(response.body, exchange.secretValues)}. ` +
+      `provider 'est' ${operation} returned HTTP ${response.status} with Content-Type ${quoteHeaderValue(response.headers['content-type'], exchange.secretValues)} instead of application/pkcs7-mime; the body starts with ${bodyStart(response.body, exchange.secretValues)}. ` +
         `Check that ${exchange.url} is an EST server (rotation.provider.url and label)`,
       { context },
     );
@@ -127,7 +127,7 @@ function statusHint(exchange: EstExchange): string {
   if (isTransientHttpStatus(status)) return 'the EST server reports a temporary failure, so a later attempt can succeed';
   if (status === 401 || status === 403) return exchange.authenticationHint;
   if (status === 404) return `check rotation.provider.url and label: ${exchange.url} does not exist on the EST server`;
-  if (status >= 300 && status < 400) return `redirects are not followed: set rotation.provider.url to the final EST base URL (Location: ${headerText(exchange.response.headers.location) || 'not given'})`;
+  if (status >= 300 && status < 400) return `redirects are not followed: set rotation.provider.url to the final EST base URL (Location: ${describeLocation(exchange.response.headers, exchange.secretValues)})`;
   if (exchange.operation === 'simplereenroll') {
     return "the EST server refused the re-enrollment CSR; RFC 7030 section 4.2.2 requires its subject and subjectAltName to equal those of AWSCURRENT's certificate, so a changed rotation.subject needs a new enrollment";
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addHttpEndpointIssues, httpAuthConfig, httpHeaders, httpMethod, httpTimeoutMs } from '../config/http-endpoint-config.js';
+import { addHttpEndpointIssues, httpAuthConfig, httpContentType, httpHeaders, httpMethod, httpTimeoutMs } from '../config/http-endpoint-config.js';
 import { pemCertificates } from '../config/schema-parts.js';
 import { jsonStringContent, MAX_BODY_TEMPLATE_LENGTH } from '../net/body-template.js';
 import { parseJsonPath } from '../net/json-path.js';
@@ -37,12 +37,7 @@ export const httpProviderSchema = z
     method: httpMethod.default('POST'),
     headers: httpHeaders.optional(),
     body: z.string().min(1).max(MAX_BODY_TEMPLATE_LENGTH),
-    contentType: z
-      .string()
-      .min(1)
-      .max(256)
-      .regex(/^[^\r\n\0]*$/, 'must not contain line breaks')
-      .default(DEFAULT_HTTP_CONTENT_TYPE),
+    contentType: httpContentType.default(DEFAULT_HTTP_CONTENT_TYPE),
     response: responseConfig,
     auth: httpAuthConfig.optional(),
     caCertificates: pemCertificates.optional(),

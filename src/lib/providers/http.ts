@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import { parseCertificates } from '../certificates/pem.js';
 import { CertificateParseError, HttpRequestError, ProviderError, TimeBudgetError } from '../errors.js';
 import { jsonStringContent, renderBodyTemplate } from '../net/body-template.js';
-import { bodyStart, certificateInputOf, describeErrorBody, headerText, mediaTypeOf, transportHint } from '../net/response-summary.js';
+import { bodyStart, certificateInputOf, describeErrorBody, describeLocation, quoteHeaderValue, transportHint } from '../net/response-summary.js';
 import type { HttpResponse } from '../net/http-request.js';
 import { parseJsonPath, readJsonPath } from '../net/json-path.js';
 import { resolveRequestAuth, type ResolvedAuth } from '../net/request-auth.js';
@@ -96,7 +96,7 @@ export class HttpProvider implements CertificateProvider {
     if (retryable) hint = 'the CA reports a temporary failure, so a later attempt can succeed';
     else if (status === 401 || status === 403) hint = `the CA refused ${auth.description}: check the credentials and what they are allowed to do`;
     else if (status === 404 || status === 405) hint = `check rotation.provider.url and method (${this.config.method} ${this.config.url})`;
-    else if (status >= 300 && status < 400) hint = `redirects are not followed: set rotation.provider.url to the final URL (Location: ${headerText(response.headers.location) || 'not given'})`;
+    else if (status >= 300 && status < 400) hint = `redirects are not followed: set rotation.provider.url to the final URL (Location: ${describeLocation(response.headers, auth.secretValues)})`;
     else hint = 'the CA refused the request: check rotation.provider.body and the subject against what the CA allows';
 
     return new ProviderError(`provider 'http' ${OPERATION} ${retryable ? 'failed with' : 'rejected the request with'} HTTP ${status}: ${detail}; ${hint}`, {
@@ -108,7 +108,7 @@ export class HttpProvider implements CertificateProvider {
   private certificatesOf(response: HttpResponse, auth: ResolvedAuth, source: string): X509Certificate[] {
     const context = { ...CONTEXT, status: response.status };
     const format = this.config.response;
-    const describeStart = () => `Content-Type ${mediaTypeOf(response.headers) ?? 'not set'}, body starts with ${bodyStart(response.body, auth.secretValues)}`;
+    const describeStart = () => `Content-Type ${quoteHeaderValue(response.headers['content-type'], auth.secretValues) || 'not set'}, body starts with ${bodyStart(response.body, auth.secretValues)}`;
 
     if (format.format === 'pem') {
       return parseOrThrow(() => parseCertificates(certificateInputOf(response.body), source), response.status, 'response.format is "pem"', context, describeStart);

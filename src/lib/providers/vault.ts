@@ -4,10 +4,10 @@ import { parseCertificates } from '../certificates/pem.js';
 import { toColonHexSerial } from '../certificates/serial-format.js';
 import type { RotationConfig } from '../config/rotation-config.js';
 import { CertificateParseError, CredentialsError, HttpRequestError, ProviderError, TimeBudgetError } from '../errors.js';
-import { redactSecrets } from '../net/request-auth.js';
-import { bodyStart } from '../net/response-summary.js';
+import { redactSecrets } from '../net/credential-redaction.js';
+import { isSendableHeaderValue } from '../net/http-request.js';
+import { bodyStart, quoteResponseText } from '../net/response-summary.js';
 import { isTransientHttpStatus, sendHttpRequestWithRetry } from '../net/retrying-request.js';
-import { quoteUntrusted } from '../untrusted-text.js';
 import { OPERATION_MIN_MS } from '../time-budget.js';
 import type { CertificateProvider, IssueRequest, IssueResult, ProviderContext, RevokeRequest } from './provider.js';
 import type { VaultProviderConfig } from './vault-config.js';
@@ -55,7 +55,7 @@ export class VaultProvider implements CertificateProvider {
     }
     const { data, warnings } = parsed.data;
     if (warnings?.length) {
-      const quoted = warnings.map((warning) => quoteUntrusted(redactSecrets(warning, [token])));
+      const quoted = warnings.map((warning) => quoteResponseText(warning, [token]));
       request.context.logger.warn('Vault returned warnings with the signed certificate', { warnings: quoted });
     }
 
@@ -73,7 +73,7 @@ export class VaultProvider implements CertificateProvider {
   /** Revokes by serial number; Vault returns success for a certificate it has already revoked. */
   async revoke(request: RevokeRequest): Promise<void> {
     const token = await this.loadToken(request.context);
-    const serialNumber = toColonHexSerial(request.serialNumber);
+    const serialNumber = toColonHexSerial(request.serialNumber, this.type);
     const { json } = await this.call('revoke', `${this.config.mount}/revoke`, { serial_number: serialNumber }, token, request.context);
 
     const parsed = revokeResponse.safeParse(json);
@@ -94,6 +94,12 @@ export class VaultProvider implements CertificateProvider {
     if (token.length > MAX_TOKEN_LENGTH || /[\r\n\0]/.test(token)) {
       throw new CredentialsError(
         `provider credentials secret ${secretId} field "token" contains a line break or NUL, or is longer than ${MAX_TOKEN_LENGTH} characters, so it cannot be sent in the X-Vault-Token header`,
+      );
+    }
+    // Node's HTTP client throws on such a value, which would otherwise surface as a retryable request failure.
+    if (!isSendableHeaderValue(token.trim())) {
+      throw new CredentialsError(
+        `provider credentials secret ${secretId} field "token" contains a control character, DEL or a character above U+00FF, which the X-Vault-Token header cannot carry: store the Vault token as it was issued`,
       );
     }
 
@@ -149,7 +155,7 @@ export class VaultProvider implements CertificateProvider {
       const reasons = vaultErrors.safeParse(json);
       // Vault's messages are quoted as untrusted text, with the token replaced in case one echoes it.
       const detail = reasons.success
-        ? reasons.data.errors.map((reason) => quoteUntrusted(redactSecrets(reason.trim().replace(/\.$/, ''), [token]))).join('; ') || 'no error detail'
+        ? reasons.data.errors.map((reason) => quoteResponseText(reason.trim().replace(/\.$/, ''), [token])).join('; ') || 'no error detail'
         : `a body that is not Vault's error JSON (starts with ${bodyStart(Buffer.from(text), [token])})`;
       throw new ProviderError(`provider 'vault' ${operation} rejected the request with HTTP ${status}: ${detail}: ${this.adviceFor(operation, status, detail)}`, {
         retryable: isRetryableStatus(status),

@@ -4,7 +4,7 @@ import { summarizeCertificate } from '../certificates/summary.js';
 import { HttpRequestError, RegistrationError, TimeBudgetError } from '../errors.js';
 import type { RotationLogger } from '../logger.js';
 import { jsonStringContent, renderBodyTemplate } from '../net/body-template.js';
-import { describeErrorBody, transportHint } from '../net/response-summary.js';
+import { describeErrorBody, mediaTypeOf, transportHint } from '../net/response-summary.js';
 import type { HttpResponse } from '../net/http-request.js';
 import { resolveRequestAuth, type AuthSources, type ResolvedAuth } from '../net/request-auth.js';
 import { isTransientHttpStatus, sendHttpRequestWithRetry, type RetryContext } from '../net/retrying-request.js';
@@ -14,6 +14,8 @@ import type { RegistrationConfig } from './registration-config.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const OPERATION = 'register';
+// Media types of a web page. A partner API does not respond with one, but a login page or a proxy's page does.
+const HTML_MEDIA_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 
 export interface RegistrationSources extends AuthSources, RetryContext {
   logger: RotationLogger;
@@ -24,7 +26,8 @@ export type RegistrationOutcome = 'registered' | 'already-registered';
 /**
  * Uploads a certificate and its chain to the partner. The body template can only reference public
  * values, so the private key never leaves the secret. A 2xx response or `alreadyRegisteredStatus`
- * is success, so a repeated setSecret can upload the same certificate again.
+ * is success, so a repeated setSecret can upload the same certificate again. A 2xx HTML page is not,
+ * because a single sign-on login page or a proxy returns one without passing the request on.
  */
 export async function registerCertificate(
   registration: RegistrationConfig,
@@ -52,7 +55,11 @@ export async function registerCertificate(
   });
 
   const response = await send(registration, body, auth, sources);
-  if (response.status >= 200 && response.status < 300) return 'registered';
+  if (response.status >= 200 && response.status < 300) {
+    if (HTML_MEDIA_TYPES.has(mediaTypeOf(response.headers) ?? '')) throw htmlPageError(registration, response, auth);
+
+    return 'registered';
+  }
   if (response.status === registration.alreadyRegisteredStatus) return 'already-registered';
 
   throw statusError(registration, response, auth);
@@ -104,6 +111,16 @@ function statusError(registration: RegistrationConfig, response: HttpResponse, a
     retryable,
     context: { operation: OPERATION, status },
   });
+}
+
+function htmlPageError(registration: RegistrationConfig, response: HttpResponse, auth: ResolvedAuth): RegistrationError {
+  const detail = describeErrorBody(response.body, response.headers, auth.secretValues);
+
+  return new RegistrationError(
+    `partner registration ${OPERATION} at ${registration.url} returned HTTP ${response.status} with an HTML page instead of an API response: ${detail}. ` +
+      'A login page or a proxy answered, so the partner did not register the certificate: check rotation.registration.url and auth',
+    { context: { operation: OPERATION, status: response.status } },
+  );
 }
 
 function missingCurrentError(): RegistrationError {

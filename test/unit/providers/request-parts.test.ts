@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { checkBodyTemplate, jsonStringContent, renderBodyTemplate } from '../../../src/lib/net/body-template.js';
 import { describeErrorBody } from '../../../src/lib/net/response-summary.js';
 import { parseJsonPath, readJsonPath } from '../../../src/lib/net/json-path.js';
-import { redactSecrets, resolveRequestAuth } from '../../../src/lib/net/request-auth.js';
+import { redactSecrets } from '../../../src/lib/net/credential-redaction.js';
+import { resolveRequestAuth } from '../../../src/lib/net/request-auth.js';
 import { CredentialsError, ProviderError } from '../../../src/lib/errors.js';
 
 describe('renderBodyTemplate', () => {

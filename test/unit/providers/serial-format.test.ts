@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toColonHexSerial } from '../../../src/lib/certificates/serial-format.js';
+import { ProviderError } from '../../../src/lib/errors.js';
 
 describe('toColonHexSerial', () => {
   it.each([
@@ -10,10 +11,21 @@ describe('toColonHexSerial', () => {
     ['hyphen-separated input', '8f-1e', '8f:1e'],
     ['zero', '0', '00'],
   ])('formats %s', (_case, input, expected) => {
-    expect(toColonHexSerial(input)).toBe(expected);
+    expect(toColonHexSerial(input, 'vault')).toBe(expected);
   });
 
   it.each(['-1A', 'XYZ', ''])('rejects %j', (input) => {
-    expect(() => toColonHexSerial(input)).toThrow(RangeError);
+    const error = (() => {
+      try {
+        return toColonHexSerial(input, 'vault');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).retryable).toBe(false);
+    expect((error as ProviderError).message).toContain(JSON.stringify(input));
+    expect((error as ProviderError).context).toEqual({ provider: 'vault', operation: 'revoke' });
   });
 });
