@@ -58,7 +58,7 @@ export async function testHandshake(config: HandshakeConfig, credentials: Handsh
   if (!accepted) {
     const expected = config.expectStatus === undefined ? 'a status below 400' : `status ${config.expectStatus}`;
     throw new HandshakeError(
-      `mTLS test against ${target.host} failed: ${config.url} answered HTTP ${response.status} over ${response.tlsProtocol ?? 'TLS'}, expected ${expected}; ` +
+      `mTLS test against ${target.host} failed: ${config.url} returned HTTP ${response.status} over ${response.tlsProtocol ?? 'TLS'}, expected ${expected}; ` +
         'the partner may not trust the new certificate, or the URL needs rotation.handshake.expectStatus',
       { context: { status: response.status } },
     );

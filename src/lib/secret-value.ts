@@ -22,7 +22,7 @@ const EXAMPLE_VALUE =
 
 /**
  * Reads a stored secret value. `where` names the version in messages, e.g. "AWSCURRENT version
- * 3f0c..."; the value itself is never quoted, since it holds a private key.
+ * 3f0c...". The value itself is never quoted, because it contains a private key.
  */
 export function parseCredentialDocument(value: RawSecretValue, where: string): CredentialDocument {
   const text = readText(value, where);
@@ -94,5 +94,5 @@ function readText(value: RawSecretValue, where: string): string {
     }
   }
 
-  throw new SecretValueError(`${where} holds no SecretString or SecretBinary: store a JSON document such as ${EXAMPLE_VALUE}`);
+  throw new SecretValueError(`${where} has no SecretString or SecretBinary value: store a JSON document such as ${EXAMPLE_VALUE}`);
 }

@@ -65,7 +65,7 @@ describe('createSecret retried', () => {
     // Assess
     expect(signRequestCount()).toBe(signsBefore);
     expect(await readStored(env, secret.arn, { versionId: secret.token })).toEqual(stored);
-    expect(capturedOutput()).toContain('AWSPENDING version already holds a value; skipping certificate request');
+    expect(capturedOutput()).toContain('AWSPENDING version already has a value, so no certificate is requested');
   });
 
   it('treats a placeholder without a value as the first attempt', async () => {

@@ -95,7 +95,7 @@ describe('rotation against cfssl serve and nginx', () => {
 
     const failed = result.record?.steps.find((step) => !step.ok);
     expect(failed?.step).toBe('testSecret');
-    expect(failed?.error?.message).toContain('answered HTTP 400');
+    expect(failed?.error?.message).toContain('returned HTTP 400');
     expect(Object.entries(result.stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0]).not.toBe(result.token);
     expect(result.stages[result.token]).toEqual(['AWSPENDING']);
     expect(result.document.certificate).toBeUndefined();

@@ -6,7 +6,7 @@ export interface OrderedChain {
   leaf: X509Certificate;
   /** Intermediates from the one that signed the leaf upward, roots excluded. */
   intermediates: X509Certificate[];
-  /** Self-signed roots found in the answer: consumers must not send them, so they are not stored. */
+  /** Self-signed roots found in the response: consumers must not send them, so they are not stored. */
   droppedRoots: X509Certificate[];
 }
 
@@ -26,7 +26,7 @@ export function isSelfSigned(certificate: X509Certificate): boolean {
 
 /**
  * Orders `others` into the chain above `leaf` by issuer name and signature, whatever their position
- * in the provider's answer. Duplicates are dropped; a certificate that does not link is an error,
+ * in the provider's response. Duplicates are dropped; a certificate that does not link is an error,
  * because storing it would hand consumers a chain that some TLS stacks reject.
  */
 export function orderChain(leaf: X509Certificate, others: readonly X509Certificate[], source: string): OrderedChain {
@@ -52,7 +52,7 @@ export function orderChain(leaf: X509Certificate, others: readonly X509Certifica
     throw new CertificateValidationError(
       'chain',
       `${source}: certificate ${describeCertificate(unlinked)} does not chain to the leaf ${describeCertificate(leaf)}: ` +
-        `the chain stops at ${describeCertificate(current)}, issued by "${formatName(current.issuer)}", which is not in the answer; ` +
+        `the chain stops at ${describeCertificate(current)}, issued by "${formatName(current.issuer)}", which is not in the response; ` +
         'the CA signed with a different key than the chain it returned: check the CA configuration',
     );
   }

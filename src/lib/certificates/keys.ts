@@ -36,7 +36,7 @@ export function toPkcs8Pem(privateKey: KeyObject): string {
 
 /**
  * Reads a stored private key. Accepts PKCS#8, PKCS#1 and SEC1 PEM; an encrypted key has no
- * passphrase here, so it fails with a KeyError that says so.
+ * passphrase here, so it fails with a KeyError that states this.
  */
 export function readPrivateKey(pem: string, field: string): KeyObject {
   try {

@@ -85,7 +85,7 @@ export async function verifyClientPath(input: PathValidationInput): Promise<void
   } catch (error) {
     if (error instanceof CertificateValidationError) throw error;
     // OpenSSL reports a key or digest it refuses to load ("ca key too small", "ca md too weak") here.
-    throw new CertificateValidationError('trust-anchor', `${input.source}: OpenSSL refuses the chain: ${(error as Error).message}`, {
+    throw new CertificateValidationError('trust-anchor', `${input.source}: OpenSSL rejected the chain while loading it: ${(error as Error).message}`, {
       cause: error,
     });
   } finally {

@@ -25,7 +25,7 @@ export interface ValidationPolicy {
   minValidityDays: number;
   trustAnchors?: readonly X509Certificate[] | undefined;
   requireExtendedKeyUsage?: boolean | undefined;
-  /** Where the private key comes from, for messages: a key generated for this rotation, or one read from the secret. */
+  /** Origin of the private key, for messages: a key generated for this rotation, or one read from the secret. */
   keyOrigin?: 'generated' | 'stored' | undefined;
 }
 
@@ -95,7 +95,7 @@ function findLeaf(certificates: readonly X509Certificate[], privateKey: KeyObjec
   );
 }
 
-/** Fingerprints the certificate's key, or says why it cannot: Node rejects unknown key algorithms. */
+/** Fingerprints the certificate's key, or returns why it cannot: Node rejects unknown key algorithms. */
 function publicKeyFingerprint(certificate: X509Certificate): string {
   try {
     return spkiFingerprint(certificate.publicKey);

@@ -15,8 +15,8 @@ const cache = new WeakMap<X509Certificate, Validity>();
 
 /**
  * Reads notBefore and notAfter from the certificate's DER. Node's `validFrom`/`validTo` strings
- * print a GeneralizedTime year such as 0049 as "49", which `Date` reads as 2049, and print an
- * unreadable time as "Bad time value"; decoding the bytes avoids both.
+ * print a GeneralizedTime year such as 0049 as "49", which `Date` reads as 2049. They also print
+ * an unreadable time as "Bad time value". Decoding the bytes avoids both.
  */
 export function readValidity(certificate: X509Certificate): Validity {
   const cached = cache.get(certificate);

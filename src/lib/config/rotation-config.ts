@@ -133,12 +133,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `must be one of ${issue.options.map((option) => JSON.stringify(option)).join(', ')}`;
   }
   if (issue.code === 'too_small' || issue.code === 'too_big') {
-    const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
-    const comparison = issue.code === 'too_small' ? 'at least' : 'at most';
-    const unit = issue.origin === 'string' ? ' characters long' : issue.origin === 'array' ? ' entries' : '';
-    const exclusive = issue.inclusive === false ? (issue.code === 'too_small' ? 'more than' : 'less than') : comparison;
+    const lower = issue.code === 'too_small';
+    const bound = lower ? issue.minimum : issue.maximum;
+    let comparison = lower ? 'at least' : 'at most';
+    if (issue.inclusive === false) comparison = lower ? 'more than' : 'less than';
+    const units: Record<string, string> = { string: ' characters long', array: ' entries' };
 
-    return `must be ${exclusive} ${String(bound)}${unit}`;
+    return `must be ${comparison} ${String(bound)}${units[issue.origin] ?? ''}`;
   }
 
   return issue.message;

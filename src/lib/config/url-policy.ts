@@ -11,7 +11,7 @@ export function isLoopbackHost(hostname: string): boolean {
 /**
  * Returns why `raw` is not an acceptable endpoint URL, or undefined when it is. Plain `http` is
  * accepted only for a loopback host and only when the configuration opts in, because a CA request
- * over cleartext exposes the CSR and the answer to anyone on the path.
+ * over cleartext exposes the CSR and the response to anyone on the path.
  */
 export function checkEndpointUrl(raw: string, allowInsecureHttp: boolean): string | undefined {
   let url: URL;

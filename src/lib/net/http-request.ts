@@ -28,7 +28,7 @@ export interface HttpResponse {
 }
 
 /**
- * Sends one HTTP request and reads the whole answer, bounded in time and size. TLS verification is
+ * Sends one HTTP request and reads the whole response, bounded in time and size. TLS verification is
  * always on: `caCertificates` can only narrow whom the client trusts.
  */
 export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpResponse> {

@@ -1,5 +1,5 @@
 /**
- * Translates OpenSSL and Node TLS error codes into a sentence that says which side rejected whom.
+ * Translates OpenSSL and Node TLS error codes into a sentence that states which side rejected whom.
  * Returns undefined for errors that are not about TLS.
  */
 export function describeTlsError(error: NodeJS.ErrnoException, host: string): string | undefined {

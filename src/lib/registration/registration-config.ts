@@ -20,7 +20,7 @@ const SAMPLE_VALUES = {
 
 /**
  * `rotation.registration`: an HTTP call in setSecret that hands the pending certificate (never its
- * key) to the partner, so the partner knows it before testSecret's handshake and the promotion.
+ * key) to the partner, so the partner trusts it before testSecret's handshake and the promotion.
  */
 export const registrationConfigSchema = z
   .strictObject({

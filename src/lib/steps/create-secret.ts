@@ -23,7 +23,7 @@ export async function createSecret(context: StepContext): Promise<void> {
 
   const pending = await dependencies.secrets.read(secretArn, { versionId: token, stage: VersionStage.pending });
   if (pending !== undefined) {
-    logger.info('AWSPENDING version already holds a value; skipping certificate request');
+    logger.info('AWSPENDING version already has a value, so no certificate is requested');
 
     return;
   }

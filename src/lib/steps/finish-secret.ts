@@ -50,7 +50,7 @@ export async function finishAlreadyCurrent(context: StepContext): Promise<void> 
   }
   const stored = await dependencies.secrets.read(secretArn, { versionId: token, stage: VersionStage.current });
   if (stored === undefined) {
-    throw new SecretStateError(`AWSCURRENT version ${token} of ${secretArn} holds no value`, { context: { secretArn, versionId: token } });
+    throw new SecretStateError(`AWSCURRENT version ${token} of ${secretArn} has no value: store a value in it before rotating again`, { context: { secretArn, versionId: token } });
   }
   const document = parseCredentialDocument(stored, `AWSCURRENT version ${token} of ${secretArn}`);
   const [leaf] = parseCertificates(document.certificate ?? '', `AWSCURRENT version ${token} field certificate`);

@@ -23,7 +23,7 @@ export async function loadPendingCredentials(context: StepContext): Promise<Pend
   const where = `AWSPENDING version ${event.ClientRequestToken} of ${secretArn}`;
   const stored = await dependencies.secrets.read(secretArn, { versionId: event.ClientRequestToken, stage: VersionStage.pending });
   if (stored === undefined) {
-    throw new SecretStateError(`${where} holds no value: createSecret has not stored a certificate for this rotation`, {
+    throw new SecretStateError(`${where} has no value: createSecret has not stored a certificate for this rotation`, {
       context: { secretArn, versionId: event.ClientRequestToken },
     });
   }
@@ -32,7 +32,7 @@ export async function loadPendingCredentials(context: StepContext): Promise<Pend
   const config = parseRotationConfig(document.rotation);
   if (typeof document.certificate !== 'string' || typeof document.privateKey !== 'string') {
     throw new SecretValueError(
-      `${where} holds no certificate and privateKey; a secret that holds only a rotation block gets its first certificate from a full rotation (RotateSecret with RotateImmediately=true)`,
+      `${where} has no certificate and privateKey. A secret that contains only a rotation block gets its first certificate from a full rotation (RotateSecret with RotateImmediately=true)`,
       { context: { secretArn, versionId: event.ClientRequestToken } },
     );
   }

@@ -17,7 +17,7 @@ export async function setSecret(context: StepContext): Promise<void> {
   const where = `AWSPENDING version ${event.ClientRequestToken} of ${secretArn}`;
   const pending = await dependencies.secrets.read(secretArn, { versionId: event.ClientRequestToken, stage: VersionStage.pending });
   if (pending === undefined) {
-    throw new SecretStateError(`${where} holds no value: createSecret has not stored a certificate for this rotation`, {
+    throw new SecretStateError(`${where} has no value: createSecret has not stored a certificate for this rotation`, {
       context: { secretArn, versionId: event.ClientRequestToken },
     });
   }

@@ -63,6 +63,6 @@ describe('orderChain', () => {
   });
 
   it('stops at a missing intermediate and reports the gap', () => {
-    expect(() => orderChain(leaf, [upper], 'test answer')).toThrow(/the chain stops at "CN=svc-a.example.test" .*issued by "CN=Chain Test Issuing CA", which is not in the answer/);
+    expect(() => orderChain(leaf, [upper], 'test answer')).toThrow(/the chain stops at "CN=svc-a.example.test" .*issued by "CN=Chain Test Issuing CA", which is not in the response/);
   });
 });

@@ -76,7 +76,7 @@ describe.each(['TLSv1.3', 'TLSv1.2'] as TlsVersion[])('testHandshake at %s', (ve
 
     const failure = await failureOf(testHandshake({ url: trusting.url.replace('/health', '/missing'), caCertificates: pki.serverRoot.certificatePem }, client, retry));
 
-    expect(failure.message).toContain('answered HTTP 404');
+    expect(failure.message).toContain('returned HTTP 404');
     expect(failure.retryable).toBe(false);
     expect(trusting.requests.length).toBe(before);
   });

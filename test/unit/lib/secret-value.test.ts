@@ -29,7 +29,7 @@ describe('parseCredentialDocument', () => {
   });
 
   it('rejects a version with no value', () => {
-    expect(() => parseCredentialDocument({}, 'AWSCURRENT')).toThrow(/holds no SecretString or SecretBinary/);
+    expect(() => parseCredentialDocument({}, 'AWSCURRENT')).toThrow(/has no SecretString or SecretBinary value/);
   });
 
   it('rejects text that is not JSON without quoting it', () => {
