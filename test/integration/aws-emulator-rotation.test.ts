@@ -14,27 +14,18 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { createSecretsManagerClient } from '../../dev/aws/emulator-clients.js';
 import { type AwsEmulator, type RotationHandler, type RotationInvocation, startAwsEmulator } from '../../dev/aws/emulator.js';
+import { useLocalSdkEnvironment } from '../support/sdk-test-environment.js';
 
 const ROTATION_LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:cert-rotator';
 
 let emulator: AwsEmulator;
 let client: SecretsManagerClient;
 
-beforeAll(() => {
-  // Keeps the SDK away from real credentials, profiles and the instance metadata endpoint.
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
+useLocalSdkEnvironment();
 
 beforeEach(async () => {
   emulator = await startAwsEmulator();

@@ -16,25 +16,16 @@ import {
   SecretsManagerServiceException,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { createSecretsManagerClient } from '../../dev/aws/emulator-clients.js';
 import { type AwsEmulator, startAwsEmulator } from '../../dev/aws/emulator.js';
+import { useLocalSdkEnvironment } from '../support/sdk-test-environment.js';
 
 let emulator: AwsEmulator;
 let client: SecretsManagerClient;
 
-beforeAll(() => {
-  // Keeps the SDK away from real credentials, profiles and the instance metadata endpoint.
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
+useLocalSdkEnvironment();
 
 beforeEach(async () => {
   emulator = await startAwsEmulator();
