@@ -7,6 +7,7 @@ import { rotate } from '../../src/lib/rotation.js';
 import { ROTATION_STEPS, type RotationStep } from '../../src/lib/stages.js';
 import { capturedOutput } from '../support/leak-guard.js';
 import { registerPrivateKey } from '../support/key-material.js';
+import { prepareManualRotation, type ManualRotation } from '../support/rotation-steps.js';
 
 /*
  * Secrets Manager may invoke the same step for the same token twice at once (a retry that overlaps
@@ -14,38 +15,17 @@ import { registerPrivateKey } from '../support/key-material.js';
  */
 
 let env: LocalEnvironment;
-let counter = 0;
 
 beforeAll(async () => {
   env = await startLocalEnvironment();
 });
 afterAll(() => env.close());
 
-interface Prepared {
-  arn: string;
-  token: string;
-  previousToken: string;
-}
-
-/** Creates a secret with a current certificate and starts a rotation whose steps the test invokes itself. */
-async function prepareRotation(): Promise<Prepared> {
-  counter += 1;
-  const arn = await env.createBootstrapSecret(`mtls/concurrent-${counter}`);
-  const first = await env.rotateSecret(arn);
-  expect(first.steps.every((step) => step.ok)).toBe(true);
-
-  env.aws.setRotationHandler(async () => undefined);
-  const pending = await env.rotateSecret(arn);
-  env.aws.setRotationHandler((event, context) => rotate(event, context, env.dependencies));
-
-  return { arn, token: pending.token, previousToken: first.token };
-}
-
-function runStep(prepared: Prepared, step: RotationStep): Promise<void> {
+function runStep(prepared: ManualRotation, step: RotationStep): Promise<void> {
   return rotate({ SecretId: prepared.arn, ClientRequestToken: prepared.token, Step: step }, createLambdaContext({ timeoutMs: 30_000 }), env.dependencies);
 }
 
-async function runTwiceAtOnce(prepared: Prepared, step: RotationStep): Promise<PromiseSettledResult<void>[]> {
+async function runTwiceAtOnce(prepared: ManualRotation, step: RotationStep): Promise<PromiseSettledResult<void>[]> {
   return Promise.allSettled([runStep(prepared, step), runStep(prepared, step)]);
 }
 
@@ -56,7 +36,7 @@ function signRequestCount(): number {
 describe('same step twice at once', () => {
   it.each(ROTATION_STEPS)('%s ends in one consistent state', async (step) => {
     // Prepare
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/concurrent');
     for (const earlier of ROTATION_STEPS.slice(0, ROTATION_STEPS.indexOf(step))) await runStep(prepared, earlier);
 
     // Act
@@ -81,7 +61,7 @@ describe('same step twice at once', () => {
 
   it('createSecret loser keeps the stored value', async () => {
     // Prepare
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/concurrent');
     const signsBefore = signRequestCount();
 
     // Act
@@ -103,7 +83,7 @@ describe('same step twice at once', () => {
 
   it('finishSecret publishes at least one notice', async () => {
     // Prepare
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/concurrent');
     for (const step of ROTATION_STEPS.slice(0, 3)) await runStep(prepared, step);
 
     // Act

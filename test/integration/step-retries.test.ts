@@ -5,10 +5,10 @@ import { createDefaultDependencies } from '../../src/lib/dependencies.js';
 import { rotate } from '../../src/lib/rotation.js';
 import type { RotationDependencies } from '../../src/lib/steps/step-context.js';
 import { ROTATION_STEPS, type RotationStep } from '../../src/lib/stages.js';
+import { prepareManualRotation, type ManualRotation } from '../support/rotation-steps.js';
 
 let env: LocalEnvironment;
 let fragile: RotationDependencies;
-let counter = 0;
 
 beforeAll(async () => {
   env = await startLocalEnvironment();
@@ -17,30 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-interface Prepared {
-  arn: string;
-  token: string;
-  previousToken: string;
-}
-
-/**
- * Creates a secret with a current certificate, then starts a rotation whose steps Secrets Manager
- * does not run, so the test can invoke them one by one as the service would.
- */
-async function prepareRotation(): Promise<Prepared> {
-  counter += 1;
-  const arn = await env.createBootstrapSecret(`mtls/steps-${counter}`);
-  const first = await env.rotateSecret(arn);
-  expect(first.steps.every((step) => step.ok)).toBe(true);
-
-  env.aws.setRotationHandler(async () => undefined);
-  const pending = await env.rotateSecret(arn);
-  env.aws.setRotationHandler((event, context) => rotate(event, context, env.dependencies));
-
-  return { arn, token: pending.token, previousToken: first.token };
-}
-
-async function runStep(prepared: Prepared, step: RotationStep, dependencies = env.dependencies): Promise<void> {
+async function runStep(prepared: ManualRotation, step: RotationStep, dependencies = env.dependencies): Promise<void> {
   await rotate({ SecretId: prepared.arn, ClientRequestToken: prepared.token, Step: step }, createLambdaContext({ timeoutMs: 30_000 }), dependencies);
 }
 
@@ -63,7 +40,7 @@ function rotatedNotices(token: string): number {
   return env.aws.snsMessages.filter((message) => message.message.includes('"CertificateRotated"') && message.message.includes(token)).length;
 }
 
-async function expectFinished(prepared: Prepared): Promise<void> {
+async function expectFinished(prepared: ManualRotation): Promise<void> {
   const stages = await env.versionStages(prepared.arn);
   expect(stages[prepared.token]).toEqual(['AWSCURRENT']);
   expect(stages[prepared.previousToken]).toEqual(['AWSPREVIOUS']);
@@ -73,7 +50,7 @@ async function expectFinished(prepared: Prepared): Promise<void> {
 
 describe('each step run twice', () => {
   it.each(ROTATION_STEPS)('%s leaves the same state', async (step) => {
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/steps');
     for (const earlier of ROTATION_STEPS.slice(0, ROTATION_STEPS.indexOf(step))) await runStep(prepared, earlier);
     const signsBefore = signRequestCount();
 
@@ -87,7 +64,7 @@ describe('each step run twice', () => {
   });
 
   it('finishSecret run twice publishes twice', async () => {
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/steps');
     for (const step of ROTATION_STEPS) await runStep(prepared, step);
 
     await runStep(prepared, 'finishSecret');
@@ -116,7 +93,7 @@ const CALLS: [RotationStep, string, number, boolean][] = [
 
 describe('crash after an AWS call, then retry', () => {
   it.each(CALLS)('%s after %s #%i completes the rotation', async (step, operation, skip, recovers) => {
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/steps');
     const signsBefore = signRequestCount();
     for (const earlier of ROTATION_STEPS.slice(0, ROTATION_STEPS.indexOf(step))) await runStep(prepared, earlier);
 

@@ -7,6 +7,7 @@ import { rotate } from '../../src/lib/rotation.js';
 import { ROTATION_STEPS, type RotationStep } from '../../src/lib/stages.js';
 import type { RotationDependencies } from '../../src/lib/steps/step-context.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { prepareManualRotation, type ManualRotation } from '../support/rotation-steps.js';
 
 /*
  * Steps invoked with little of the Lambda's time left. Each stops before an operation it could not
@@ -16,7 +17,6 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 
 let env: LocalEnvironment;
 let partnerProxy: FaultProxy;
-let counter = 0;
 
 beforeAll(async () => {
   env = await startLocalEnvironment();
@@ -28,26 +28,7 @@ afterAll(async () => {
   await partnerProxy.close();
 });
 
-interface Prepared {
-  arn: string;
-  token: string;
-  previousToken: string;
-}
-
-async function prepareRotation(overrides: Record<string, unknown> = {}): Promise<Prepared> {
-  counter += 1;
-  const arn = await env.createBootstrapSecret(`mtls/budget-${counter}`, overrides);
-  const first = await env.rotateSecret(arn);
-  expect(first.steps.every((step) => step.ok)).toBe(true);
-
-  env.aws.setRotationHandler(async () => undefined);
-  const pending = await env.rotateSecret(arn);
-  env.aws.setRotationHandler((event, context) => rotate(event, context, env.dependencies));
-
-  return { arn, token: pending.token, previousToken: first.token };
-}
-
-async function runStep(prepared: Prepared, step: RotationStep, context: Context, dependencies: RotationDependencies = env.dependencies): Promise<Error | undefined> {
+async function runStep(prepared: ManualRotation, step: RotationStep, context: Context, dependencies: RotationDependencies = env.dependencies): Promise<Error | undefined> {
   return rotate({ SecretId: prepared.arn, ClientRequestToken: prepared.token, Step: step }, context, dependencies).then(
     () => undefined,
     (error: unknown) => error as Error,
@@ -81,7 +62,7 @@ function signRequestCount(): number {
   return env.cfssl.requests.filter((request) => request.path.endsWith('/sign')).length;
 }
 
-async function expectRetryCompletes(prepared: Prepared, from: RotationStep): Promise<void> {
+async function expectRetryCompletes(prepared: ManualRotation, from: RotationStep): Promise<void> {
   for (const step of ROTATION_STEPS.slice(ROTATION_STEPS.indexOf(from))) {
     expect(await runStep(prepared, step, createLambdaContext({ timeoutMs: 30_000 }))).toBeUndefined();
   }
@@ -93,7 +74,7 @@ async function expectRetryCompletes(prepared: Prepared, from: RotationStep): Pro
 describe('steps with little time left', () => {
   it('createSecret stops before the CA request', async () => {
     // Prepare
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/budget');
     const signsBefore = signRequestCount();
 
     // Act
@@ -110,7 +91,7 @@ describe('steps with little time left', () => {
   });
 
   it('any step stops before DescribeSecret', async () => {
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/budget');
 
     const failure = await runStep(prepared, 'createSecret', createLambdaContext({ timeoutMs: 2_000 }));
 
@@ -120,7 +101,7 @@ describe('steps with little time left', () => {
 
   it('testSecret stops before the handshake', async () => {
     // Prepare
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/budget');
     for (const step of ROTATION_STEPS.slice(0, 2)) await runStep(prepared, step, createLambdaContext({ timeoutMs: 30_000 }));
     const short = contextShortAfterFirstRead(1_800);
     const partnerRequestsBefore = env.partner.requests.length;
@@ -137,7 +118,7 @@ describe('steps with little time left', () => {
 
   it('finishSecret stops before repeating the handshake', async () => {
     // Prepare
-    const prepared = await prepareRotation();
+    const prepared = await prepareManualRotation(env, 'mtls/budget');
     for (const step of ROTATION_STEPS.slice(0, 3)) await runStep(prepared, step, createLambdaContext({ timeoutMs: 30_000 }));
     const short = contextShortAfterFirstRead(1_800);
 
@@ -155,7 +136,7 @@ describe('steps with little time left', () => {
 
   it('finishSecret stops before moving AWSCURRENT', async () => {
     // Prepare: without rotation.handshake the stage move is the first operation after the read.
-    const prepared = await prepareRotation({ handshake: undefined });
+    const prepared = await prepareManualRotation(env, 'mtls/budget', { handshake: undefined });
     for (const step of ROTATION_STEPS.slice(0, 3)) await runStep(prepared, step, createLambdaContext({ timeoutMs: 30_000 }));
     const short = contextShortAfterFirstRead(2_000);
 
@@ -172,7 +153,7 @@ describe('steps with little time left', () => {
 
   it('a silent partner ends testSecret before the Lambda timeout', async () => {
     // Prepare
-    const prepared = await prepareRotation({ handshake: { url: partnerProxy.urlFor(env.partner.url), caCertificates: env.pki.serverRoot.certificatePem } });
+    const prepared = await prepareManualRotation(env, 'mtls/budget', { handshake: { url: partnerProxy.urlFor(env.partner.url), caCertificates: env.pki.serverRoot.certificatePem } });
     for (const step of ROTATION_STEPS.slice(0, 2)) await runStep(prepared, step, createLambdaContext({ timeoutMs: 30_000 }));
     partnerProxy.setFault({ kind: 'drop' });
     const context = createLambdaContext({ timeoutMs: 4_000 });

@@ -16,6 +16,33 @@ export async function startRotationWithoutSteps(env: LocalEnvironment, secretArn
   }
 }
 
+/** A rotation started by RotateSecret whose steps the test runs itself. */
+export interface ManualRotation {
+  arn: string;
+  /** ClientRequestToken of the new, AWSPENDING version. */
+  token: string;
+  /** Version that held AWSCURRENT when the rotation started. */
+  previousToken: string;
+}
+
+let manualRotations = 0;
+
+/**
+ * Creates a secret named `<namePrefix>-<n>`, gives it a current certificate with one full
+ * rotation, then starts a second rotation whose steps the test invokes itself.
+ */
+export async function prepareManualRotation(env: LocalEnvironment, namePrefix: string, overrides: Record<string, unknown> = {}): Promise<ManualRotation> {
+  manualRotations += 1;
+  const arn = await env.createBootstrapSecret(`${namePrefix}-${manualRotations}`, overrides);
+  const first = await env.rotateSecret(arn);
+  if (!first.steps.every((step) => step.ok)) {
+    throw new Error(`the first rotation of ${arn} failed: ${JSON.stringify(first.steps)}`);
+  }
+  const token = await startRotationWithoutSteps(env, arn);
+
+  return { arn, token, previousToken: first.token };
+}
+
 /** Runs one step as Secrets Manager would invoke it, with a Lambda context whose timeout is `timeoutMs`. */
 export async function runRotationStep(env: LocalEnvironment, secretArn: string, token: string, step: RotationStep, timeoutMs = 30_000): Promise<void> {
   await rotate({ SecretId: secretArn, ClientRequestToken: token, Step: step }, createLambdaContext({ timeoutMs }), env.dependencies);
