@@ -22,6 +22,7 @@ const cases: [string, KeySpec, string[]][] = [
   ['EC P-384', { algorithm: 'EC', curve: 'P-384' }, ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384']],
   ['RSA 2048', { algorithm: 'RSA', size: 2048 }, ['-newkey', 'rsa:2048']],
   ['RSA 3072', { algorithm: 'RSA', size: 3072 }, ['-newkey', 'rsa:3072']],
+  ['RSA 4096', { algorithm: 'RSA', size: 4096 }, ['-newkey', 'rsa:4096']],
 ];
 
 function median(samples: number[]): number {
@@ -66,7 +67,7 @@ const openssl = execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim(
 const section = [
   '## Key generation and CSR (createSecret, before the CA request)',
   '',
-  `Command: \`npm run bench -- --iterations ${iterations}\`, on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}, ${openssl}, ${new Date().toISOString().slice(0, 10)}.`,
+  `Command: \`npm run bench -- --iterations ${iterations}\`, on ${cpus().length} vCPUs (${cpus()[0]?.model ?? 'model not reported'}), ${process.arch}, Node.js ${process.version}, ${openssl}, ${new Date().toISOString().slice(0, 10)}.`,
   '',
   `Median wall time of ${iterations} runs, in milliseconds. The service column is one \`generateKey\` plus \`buildCsr\` in this process; the baseline is one \`openssl req -new -newkey … -nodes\` process, which includes its process start-up: the EC rows, where key generation is cheap, show that cost. RSA key generation time varies widely from run to run, because it searches for primes.`,
   '',
@@ -81,7 +82,7 @@ let existing = '';
 try {
   existing = readFileSync(path, 'utf8');
 } catch {
-  existing = '# Benchmarks\n\nFigures measured by the scripts in `bench/`, each with the command that produced it.\n\n';
+  existing = '# Benchmarks\n\nFigures measured by the scripts in `bench/`, each with the command that produced it. Each command rewrites its own section of this page.\n\n';
 }
 const marker = '## Key generation and CSR';
 const start = existing.indexOf(marker);

@@ -56,9 +56,9 @@ console.log(`node -e 0: ${median(nodeStarts).toFixed(1)} ms (median of ${iterati
 const section = [
   '## Full rotation through the local environment',
   '',
-  `Command: \`npm run bench:rotation -- --iterations ${iterations}\`, on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  `Command: \`npm run bench:rotation -- --iterations ${iterations}\`, on ${cpus().length} vCPUs (${cpus()[0]?.model ?? 'model not reported'}), ${process.arch}, Node.js ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
   '',
-  `Median wall time of ${iterations} rotations, in milliseconds, from RotateSecret until the last step settled. Everything runs in one process on loopback, so this is the function's own work plus local round trips; a real CA, partner and AWS add their network latency.`,
+  `Median wall time of ${iterations} rotations, in milliseconds, from RotateSecret until the last step settled. Everything runs in one process on loopback, so this is the function's own work plus local round trips; a real CA, partner and AWS add their network latency. The baseline row is the start of a bare Node.js process, the floor under any Lambda cold start, to set the rotation time in proportion. Lambda runs Node.js 22 on arm64, so expect other figures there.`,
   '',
   '| Measurement | ms |',
   '| --- | ---: |',

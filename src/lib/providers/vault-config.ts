@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpTimeoutMs } from '../config/http-endpoint-config.js';
 import { pemCertificates } from '../config/schema-parts.js';
 import { checkEndpointUrl } from '../config/url-policy.js';
 
@@ -27,7 +28,7 @@ export const vaultProviderSchema = z
     credentialsSecretId: z.string().min(1).max(2048),
     caCertificates: pemCertificates.optional(),
     allowInsecureHttp: z.boolean().optional(),
-    timeoutMs: z.number().int().min(1_000).max(120_000).optional(),
+    timeoutMs: httpTimeoutMs.optional(),
   })
   .superRefine((provider, context) => {
     const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
