@@ -105,8 +105,7 @@ export function addHttpEndpointIssues(
   context: z.RefinementCtx,
   template: Omit<TemplateRules, 'contentType'>,
 ): void {
-  const problem = checkEndpointUrl(endpoint.url, endpoint.allowInsecureHttp === true);
-  if (problem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: problem });
+  checkUrlField(endpoint.url, endpoint.allowInsecureHttp === true, context);
 
   for (const message of checkBodyTemplate(endpoint.body, { ...template, contentType: endpoint.contentType })) {
     context.addIssue({ code: 'custom', path: ['body'], message });
@@ -114,4 +113,19 @@ export function addHttpEndpointIssues(
 
   const clash = checkAuthHeaderConflict(endpoint.auth, endpoint.headers);
   if (clash !== undefined) context.addIssue({ code: 'custom', path: ['headers'], message: clash });
+}
+
+/**
+ * Adds the URL policy issue for a `url` field and returns the parsed URL when the policy accepts
+ * it, so a schema can add its own path checks without parsing twice.
+ */
+export function checkUrlField(url: string, allowInsecureHttp: boolean, context: z.RefinementCtx): URL | undefined {
+  const problem = checkEndpointUrl(url, allowInsecureHttp);
+  if (problem !== undefined) {
+    context.addIssue({ code: 'custom', path: ['url'], message: problem });
+
+    return undefined;
+  }
+
+  return new URL(url);
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { credentialsSecretId } from '../config/http-endpoint-config.js';
+import { checkUrlField, credentialsSecretId, httpTimeoutMs } from '../config/http-endpoint-config.js';
 import { pemCertificates } from '../config/schema-parts.js';
-import { checkEndpointUrl } from '../config/url-policy.js';
 
 /**
  * `rotation.provider` for CloudFlare CFSSL. `url` is always the `sign` endpoint; with
@@ -15,15 +14,13 @@ export const cfsslProviderSchema = z
     label: z.string().min(1).max(128).optional(),
     caCertificates: pemCertificates.optional(),
     allowInsecureHttp: z.boolean().optional(),
-    timeoutMs: z.number().int().min(1_000).max(30_000).optional(),
+    timeoutMs: httpTimeoutMs.optional(),
     /** Secret `{"key": "<hex>"}` holding the profile's auth_key, for CFSSL's authenticated signing. */
     credentialsSecretId: credentialsSecretId.optional(),
   })
   .superRefine((provider, context) => {
-    const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
-    if (problem !== undefined) {
-      context.addIssue({ code: 'custom', path: ['url'], message: problem });
-    } else if (!/\/api\/v1\/cfssl\/sign$/.test(new URL(provider.url).pathname)) {
+    const url = checkUrlField(provider.url, provider.allowInsecureHttp === true, context);
+    if (url !== undefined && !/\/api\/v1\/cfssl\/sign$/.test(url.pathname)) {
       context.addIssue({
         code: 'custom',
         path: ['url'],

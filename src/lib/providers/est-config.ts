@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { credentialsSecretId, httpTimeoutMs } from '../config/http-endpoint-config.js';
+import { checkUrlField, credentialsSecretId, httpTimeoutMs } from '../config/http-endpoint-config.js';
 import { pemCertificates } from '../config/schema-parts.js';
-import { checkEndpointUrl } from '../config/url-policy.js';
 
 /** Operation path segments of RFC 7030 section 3.2.2, which a label must not repeat. */
 export const EST_OPERATIONS = ['cacerts', 'simpleenroll', 'simplereenroll', 'fullcmc', 'serverkeygen', 'csrattrs'] as const;
@@ -31,13 +30,8 @@ export const estProviderSchema = z
     timeoutMs: httpTimeoutMs.optional(),
   })
   .superRefine((provider, context) => {
-    const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
-    if (problem !== undefined) {
-      context.addIssue({ code: 'custom', path: ['url'], message: problem });
-
-      return;
-    }
-    const url = new URL(provider.url);
+    const url = checkUrlField(provider.url, provider.allowInsecureHttp === true, context);
+    if (url === undefined) return;
     if (!WELL_KNOWN_EST_PATH.test(url.pathname)) {
       context.addIssue({ code: 'custom', path: ['url'], message: 'must be the EST base URL ending in /.well-known/est (RFC 7030 section 3.2.2)' });
     } else if (url.search !== '' || url.hash !== '') {

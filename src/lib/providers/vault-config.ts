@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { httpTimeoutMs } from '../config/http-endpoint-config.js';
+import { checkUrlField, credentialsSecretId, httpTimeoutMs } from '../config/http-endpoint-config.js';
 import { pemCertificates } from '../config/schema-parts.js';
-import { checkEndpointUrl } from '../config/url-policy.js';
 
 // A mount path such as "pki" or "pki/issuing-2025": segments without leading or trailing slashes.
 const MOUNT_PATH = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
@@ -25,19 +24,14 @@ export const vaultProviderSchema = z
       .refine((value) => value !== '', 'must not be empty')
       .optional(),
     namespace: z.string().max(256).regex(NAMESPACE, 'must be a namespace path such as "team-a" or "org/team-a"').optional(),
-    credentialsSecretId: z.string().min(1).max(2048),
+    credentialsSecretId: credentialsSecretId,
     caCertificates: pemCertificates.optional(),
     allowInsecureHttp: z.boolean().optional(),
     timeoutMs: httpTimeoutMs.optional(),
   })
   .superRefine((provider, context) => {
-    const problem = checkEndpointUrl(provider.url, provider.allowInsecureHttp === true);
-    if (problem !== undefined) {
-      context.addIssue({ code: 'custom', path: ['url'], message: problem });
-
-      return;
-    }
-    const url = new URL(provider.url);
+    const url = checkUrlField(provider.url, provider.allowInsecureHttp === true, context);
+    if (url === undefined) return;
     if (/\/v1\/?$/.test(url.pathname)) {
       context.addIssue({ code: 'custom', path: ['url'], message: 'must be the Vault address without the /v1 API prefix, such as "https://vault.example.com:8200"' });
     } else if (url.search !== '' || url.hash !== '') {

@@ -44,8 +44,8 @@ describe('production source', () => {
     expect(schemas.length).toBeGreaterThan(0);
     for (const schema of schemas) {
       expect(
-        /check(Endpoint|Https)Url\(|addHttpEndpointIssues\(/.test(schema.text),
-        `${schema.name} declares a url without checkEndpointUrl, checkHttpsUrl or addHttpEndpointIssues`,
+        /check(Endpoint|Https)Url\(|addHttpEndpointIssues\(|checkUrlField\(/.test(schema.text),
+        `${schema.name} declares a url without checkEndpointUrl, checkHttpsUrl, checkUrlField or addHttpEndpointIssues`,
       ).toBe(true);
     }
   });
