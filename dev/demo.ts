@@ -155,7 +155,7 @@ try {
   await rotateAndReport(secretArn);
   const unchanged = JSON.stringify(Object.entries(currentBefore).find(([, labels]) => labels.includes('AWSCURRENT'))) ===
     JSON.stringify(Object.entries(await env.versionStages(secretArn)).find(([, labels]) => labels.includes('AWSCURRENT')));
-  console.log(`  AWSCURRENT still holds the certificate from step 4: ${unchanged ? 'yes' : 'NO'}. AWSPENDING stays on the failed version until an operator removes it.`);
+  console.log(`  AWSCURRENT still contains the certificate from step 4: ${unchanged ? 'yes' : 'NO'}. AWSPENDING stays on the failed version until an operator removes it.`);
   provider.badDay.end();
 
   heading(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s; private keys stayed in the secret and were never printed`);

@@ -19,9 +19,9 @@ const STEPS: Record<RotationStep, (context: StepContext) => Promise<void>> = {
 
 /**
  * Runs one rotation step. As in AWS's rotation templates, it first checks that rotation is enabled
- * and that the token names the AWSPENDING version; a step for a version that is already AWSCURRENT
+ * and that the token names the AWSPENDING version. A step for a version that is already AWSCURRENT
  * has nothing left to do, except finishSecret, which publishes its notice again. A failure is
- * logged, published to SNS and rethrown so Secrets Manager records it; AWSCURRENT never moves.
+ * logged, published to SNS and rethrown so Secrets Manager records it, and AWSCURRENT does not move.
  */
 export async function rotate(rawEvent: unknown, lambdaContext: Context | undefined, dependencies: RotationDependencies): Promise<void> {
   const started = Date.now();

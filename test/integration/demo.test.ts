@@ -48,7 +48,7 @@ describe('npm run demo', () => {
     }
     expect(countLines(run.output, /^ {2}FAIL /)).toBe(1);
     expect(run.output).toContain('"event": "CertificateRotationFailed"');
-    expect(run.output).toContain('AWSCURRENT still holds the certificate from step 4: yes');
+    expect(run.output).toContain('AWSCURRENT still contains the certificate from step 4: yes');
     for (const text of expectedTexts) expect(run.output).toContain(text);
     expect(findPrivateKeyMaterial(run.output)).toBeUndefined();
   });
@@ -64,7 +64,7 @@ describe('npm run demo', () => {
     expect(uploads).toHaveLength(2);
     for (const upload of uploads) expect(upload).toMatch(/-> HTTP 201: subject .*CN=payments-client\.example\.test, serial [0-9A-F]+$/);
     expect(run.output).toContain('"registration": {');
-    expect(run.output).toContain('AWSCURRENT still holds the certificate from step 4: yes');
+    expect(run.output).toContain('AWSCURRENT still contains the certificate from step 4: yes');
     expect(findPrivateKeyMaterial(run.output)).toBeUndefined();
   });
 

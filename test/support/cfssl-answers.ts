@@ -1,14 +1,14 @@
 import { issueFromCsr, type CertificateAuthority, type IssueOptions } from '../../dev/pki/index.js';
 import type { CfsslResponder } from '../../dev/ca/cfssl-server.js';
 
-/** A CFSSL success envelope around `certificate`. */
+/** Builds a CFSSL success response that carries `certificate`. */
 export function cfsslSuccess(certificate: string): { status: number; body: string } {
   return { status: 200, body: JSON.stringify({ success: true, result: { certificate }, errors: [], messages: [] }) };
 }
 
 /**
- * Answers sign requests with a certificate from `signer` built with `options` for the CSR's key,
- * and lets the dev CA answer everything else. Simulates a misconfigured or hostile CA.
+ * Returns a responder that signs the CSR's key with `signer` and `options` on sign requests, and
+ * leaves every other request to the dev CA. It simulates a misconfigured or hostile CA.
  */
 export function signWith(signer: CertificateAuthority, options: IssueOptions = {}): CfsslResponder {
   return async (path, body) => {

@@ -4,7 +4,7 @@ import { isLoopbackHost } from '../../src/lib/config/url-policy.js';
 /**
  * A network fault the proxy applies to a connection:
  * - `delay`: keeps the connection waiting for `ms`, then connects to the target and forwards;
- * - `drop`: accepts the connection and reads from it, but never connects onward or answers;
+ * - `drop`: accepts the connection and reads from it, but never connects onward or responds;
  * - `reset`: accepts the connection, then resets it (TCP RST);
  * - `cut`: forwards both ways, and closes the connection once `afterBytes` bytes of the target's
  *   response have reached the client, in the middle of the stream.

@@ -3,7 +3,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import type { RetryPolicy } from '../../src/lib/net/retry.js';
 import type { CurrentCredentials, ProviderContext } from '../../src/lib/providers/index.js';
 
-/** One attempt per request, so a test of a failure response sees it at once. */
+/** Retry policy of one attempt per request, so a test of a failure response gets that failure at once. */
 export const NO_RETRIES: RetryPolicy = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 };
 
 export interface TestProviderContextOptions {

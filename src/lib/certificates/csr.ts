@@ -32,7 +32,7 @@ export interface CsrRequest {
 /**
  * Builds a PKCS#10 certification request (RFC 2986) signed by `privateKey`. The structure is
  * assembled with forge's ASN.1 encoder and signed with `node:crypto`, because forge's CSR helpers
- * handle RSA keys only; this path serves RSA and EC keys alike.
+ * handle RSA keys only. This path serves RSA and EC keys alike.
  */
 export function buildCsr(request: CsrRequest): string {
   const publicKeyDer = createPublicKey(request.privateKey).export({ type: 'spki', format: 'der' });

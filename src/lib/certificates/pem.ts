@@ -13,7 +13,7 @@ const PKCS7_LABELS = new Set(['PKCS7', 'CMS']);
  * Reads every certificate in a provider response or a configured bundle. The format is detected by
  * content: PEM blocks (certificates or PKCS#7), bare base64 DER, base64 PKCS#7 certs-only, or
  * binary DER. Line endings, a byte-order mark, indentation and text outside PEM blocks are
- * tolerated; anything that would make the stored PEM differ from the DER it encodes is rejected.
+ * tolerated. Anything that would make the stored PEM differ from the DER it encodes is rejected.
  * `source` names the input in error messages, e.g. "certificate from provider 'cfssl'".
  */
 export function parseCertificates(input: string | Uint8Array, source: string): X509Certificate[] {

@@ -38,10 +38,10 @@ export interface ValidatedCertificate {
 }
 
 /**
- * Checks an issued certificate and its chain before anything is stored or promoted: the leaf
- * belongs to `privateKey`, is a positive-serial end-entity certificate valid now and for
- * `minValidityDays`, permits clientAuth, and, when trust anchors are configured, the leaf plus
- * the stored intermediates alone verify up to one of them.
+ * Checks an issued certificate and its chain before anything is stored or promoted. The leaf must
+ * belong to `privateKey` and be an end-entity certificate with a positive serial, valid now and for
+ * `minValidityDays`, that permits clientAuth. When trust anchors are configured, the leaf plus the
+ * stored intermediates alone must verify up to one of them.
  */
 export function validateIssuedCertificate(
   certificates: readonly X509Certificate[],

@@ -56,7 +56,7 @@ export interface RetryOptions<T> {
  * and full jitter. A `Retry-After` from the server is honoured: the retry waits that long plus the
  * jitter, so clients given the same `Retry-After` do not return together. Retries stop after
  * `policy.maxAttempts`, when the server requests a wait longer than `policy.maxRetryAfterMs`, or when
- * the delay would leave less than `minAttemptMs`; the last outcome is then returned or thrown as it
+ * the delay would leave less than `minAttemptMs`. The last outcome is then returned or thrown as it
  * came. Every retry and every early stop is logged.
  */
 export async function retryTransient<T>(attempt: (attemptNumber: number) => Promise<T>, options: RetryOptions<T>): Promise<T> {

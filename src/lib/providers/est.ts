@@ -45,8 +45,8 @@ export class EstProvider implements CertificateProvider {
       method: 'POST',
       headers: {
         ...enrollment.headers,
-        // RFC 7030 section 4.2.1 asks for a base64 PKCS#10 request with this Content-Transfer-Encoding.
-        // Its errata 5107 notes that HTTP does not use the header; it is sent because the RFC's text asks for it.
+        // RFC 7030 section 4.2.1 specifies a base64 PKCS#10 request with this Content-Transfer-Encoding.
+        // Its errata 5107 notes that HTTP does not use the header. It is sent anyway, because the RFC's text requires it.
         'content-type': 'application/pkcs10',
         'content-transfer-encoding': 'base64',
         accept: 'application/pkcs7-mime',
